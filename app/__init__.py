@@ -1,0 +1,3 @@
+"""riskreg: a vendor and Heroku add-on risk register."""
+
+__version__ = "0.1.0"

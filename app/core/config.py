@@ -1,0 +1,65 @@
+"""Settings: one object read from the environment, validated at start-up."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "dev-only-insecure-secret-key-change-me"
+
+
+def normalise_database_url(url: str) -> str:
+    """Rewrite Heroku's `postgres://` (and bare `postgresql://`) URLs to the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RISKREG_", extra="ignore", frozen=True)
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url_raw: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "RISKREG_DATABASE_URL")
+    )
+    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "RISKREG_PORT"))
+    # Heroku Postgres Essential allows 20 connections: pool + overflow, times dynos, must stay below.
+    db_pool_size: int = Field(default=5, ge=1)
+    db_max_overflow: int = Field(default=2, ge=0)
+    # Largest request body accepted on JSON routes; upload routes set their own limit.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> "Settings":
+        if self.env == "production":
+            secret = self.secret_key.get_secret_value()
+            if secret == PLACEHOLDER_SECRET or len(secret) < 32:
+                raise ValueError(
+                    "RISKREG_SECRET_KEY must be set to a random value of at least 32 characters "
+                    "in production (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                )
+            if self.database_url_raw is None:
+                raise ValueError("DATABASE_URL must be set in production (the dyno disk is ephemeral)")
+        return self
+
+    @property
+    def database_url(self) -> str:
+        if self.database_url_raw:
+            return normalise_database_url(self.database_url_raw)
+        return f"sqlite:///{(self.data_dir / 'riskreg.sqlite3').as_posix()}"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,114 @@
+"""Database plumbing: engine, the request-scoped session, column types shared by every domain."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Engine, create_engine, event, func, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Session, SQLModel
+
+from app.core.config import get_settings
+
+# Stable constraint names on SQLite and PostgreSQL alike, so migrations can name what they alter.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every engine (SQLite keeps no offset, so we store UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# JSON on SQLite (stored as text), JSONB on PostgreSQL (indexable containment).
+JSONList = JSON().with_variant(JSONB(), "postgresql")
+
+
+def json_list_contains(column: Any, value: str, dialect_name: str) -> ColumnElement[bool]:
+    """`value` is an element of the JSON string array in `column`.
+
+    On SQLite the array is stored as JSON text, so the quoted element is searched for; this is exact
+    because the values we filter on (enum members, country codes) never contain a quote character.
+    """
+    if dialect_name == "postgresql":
+        return type_coerce(column, JSONB).contains([value])
+    return func.instr(column, f'"{value}"') > 0
+
+
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 2) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+@lru_cache
+def get_engine() -> Engine:
+    settings = get_settings()
+    if settings.database_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return make_engine(
+        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )
+
+
+def transaction(session: Session) -> Iterator[Session]:
+    """Yield `session`; commit if the caller finished, roll back if it raised."""
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def get_session() -> Iterator[Session]:
+    """One session per request: commits when the route returns, rolls back when it raises.
+
+    Declared with `Depends(get_session, scope="function")` so the commit happens before the
+    response is sent: a client is never told "created" for a write that then failed.
+    """
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield from transaction(session)
+
+
+# The same rule for CLI jobs: `with session_scope() as session:` commits on success, rolls back on error.
+session_scope = contextmanager(get_session)

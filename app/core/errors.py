@@ -1,0 +1,148 @@
+"""Domain errors and the handlers that turn them into `{"error", "detail"}` responses."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("riskreg.errors")
+
+
+class DomainError(Exception):
+    """A refusal the user can act on. Subclass names become the `error` field (`VendorNotFound`)."""
+
+    status_code = 400
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers
+
+    @property
+    def error(self) -> str:
+        return type(self).__name__
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class InvalidState(DomainError):
+    status_code = 409
+
+
+class PreconditionFailed(DomainError):
+    status_code = 412
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+
+
+class InvalidInput(DomainError):
+    status_code = 422
+
+
+class PreconditionRequired(DomainError):
+    status_code = 428
+
+
+class ErrorBody(BaseModel):
+    """What every error response carries: a stable name and a sentence saying what to fix."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"error": "VendorNotFound", "detail": "No vendor with id 42."}]}
+    )
+
+    error: str
+    detail: str
+    errors: list[dict[str, Any]] | None = None
+
+
+_HTTP_NAMES = {
+    400: "BadRequest",
+    401: "NotAuthenticated",
+    403: "PermissionDenied",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    406: "NotAcceptable",
+    413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
+    429: "TooManyRequests",
+}
+
+
+def error_response(status_code: int, error: str, detail: str, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"error": error, "detail": detail}
+    body.update({k: v for k, v in extra.items() if k != "headers" and v is not None})
+    return JSONResponse(body, status_code=status_code, headers=extra.get("headers"))
+
+
+def describe_validation_error(err: dict[str, Any]) -> str:
+    """One readable sentence per pydantic error: where, and what to do about it."""
+    loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path", "header")]
+    where = ".".join(loc) if loc else "request body"
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        return f"{where}: unknown field; remove it (the accepted fields are listed in /openapi.json)"
+    if kind == "json_invalid":
+        ctx = err.get("ctx") or {}
+        return f"request body is not valid JSON ({ctx.get('error', 'parse error')})"
+    if kind == "missing":
+        return f"{where}: field required"
+    msg = str(err.get("msg", "invalid value"))
+    msg = msg.removeprefix("Value error, ")
+    return f"{where}: {msg}"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+        return error_response(exc.status_code, exc.error, exc.detail, headers=exc.headers)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(_request: Request, _exc: StaleDataError) -> JSONResponse:
+        # Two writers passed the If-Match check at once; the version guard on UPDATE caught the second.
+        return error_response(
+            412, "PreconditionFailed", "The record changed while your edit was being saved; GET it again and retry."
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", ())], "message": describe_validation_error(e)}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(e["message"] for e in errors) or "invalid request"
+        return error_response(422, "ValidationError", detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        name = _HTTP_NAMES.get(exc.status_code, "HTTPError")
+        detail = exc.detail if isinstance(exc.detail, str) else name
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "No such route; the API is documented at /docs and /openapi.json"
+        return error_response(exc.status_code, name, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        request_id = getattr(request.state, "request_id", "-")
+        log.exception("unhandled error", extra={"request_id": request_id})
+        return error_response(
+            500,
+            "InternalError",
+            f"An unexpected error occurred and was logged (request id {request_id}); nothing was saved.",
+        )

@@ -1,0 +1,122 @@
+"""Keyset pagination shared by every list: sort by one field plus id, resume from an opaque cursor."""
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, and_, func, or_
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from app.core.errors import InvalidInput
+
+T = TypeVar("T")
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class SortField:
+    """A sortable field: the SQL expression to order by and how to read its value off a row."""
+
+    expr: ColumnElement[Any]
+    value: Callable[[Any], Any]
+    is_datetime: bool = False
+
+
+@dataclass(frozen=True)
+class Sort:
+    name: str
+    field: SortField
+    descending: bool
+
+    @property
+    def token(self) -> str:
+        return f"-{self.name}" if self.descending else self.name
+
+
+def parse_sort(sort: str, allowed: Mapping[str, SortField]) -> Sort:
+    name = sort.removeprefix("-")
+    if name not in allowed:
+        choices = ", ".join(sorted(allowed))
+        raise InvalidInput(f"sort: '{sort}' is not sortable; use one of {choices} (prefix '-' for descending)")
+    return Sort(name=name, field=allowed[name], descending=sort.startswith("-"))
+
+
+@dataclass(frozen=True)
+class PageResult(Generic[T]):
+    items: Sequence[T]
+    total: int
+    next: str | None
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int = Field(description="How many items match the filters, over all pages")
+    next: str | None = Field(description="Cursor for the next page; null on the last page")
+
+
+def _encode(sort: Sort, value: Any, row_id: int) -> str:
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = json.dumps({"s": sort.token, "k": [value, row_id]}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, sort: Sort) -> tuple[Any, int]:
+    problem = "cursor: not a cursor this list issued; start again without it"
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        token, (value, row_id) = data["s"], data["k"]
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidInput(problem) from exc
+    if token != sort.token:
+        raise InvalidInput(f"cursor: it was issued for sort '{token}', not '{sort.token}'; start again without it")
+    if not isinstance(row_id, int) or isinstance(row_id, bool):
+        raise InvalidInput(problem)
+    if sort.field.is_datetime:
+        try:
+            value = datetime.fromisoformat(value)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(problem) from exc
+    elif not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise InvalidInput(problem)
+    return value, row_id
+
+
+def paginate(
+    session: Session,
+    stmt: Select[Any],
+    *,
+    id_column: ColumnElement[int],
+    sort: Sort,
+    limit: int,
+    cursor: str | None,
+) -> PageResult[Any]:
+    """One page of `stmt` (already filtered), ordered by the sort field then id, after `cursor`."""
+    total = session.execute(select_count(stmt)).scalar_one()
+    expr = sort.field.expr
+    if cursor:
+        value, last_id = _decode(cursor, sort)
+        if sort.descending:
+            stmt = stmt.where(or_(expr < value, and_(expr == value, id_column < last_id)))
+        else:
+            stmt = stmt.where(or_(expr > value, and_(expr == value, id_column > last_id)))
+    order = (expr.desc(), id_column.desc()) if sort.descending else (expr.asc(), id_column.asc())
+    rows = session.execute(stmt.order_by(*order).limit(limit + 1)).scalars().all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = _encode(sort, sort.field.value(last), last.id)
+    return PageResult(items=rows, total=total, next=next_cursor)
+
+
+def select_count(stmt: Select[Any]) -> Select[Any]:
+    return stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)

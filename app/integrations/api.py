@@ -1,0 +1,67 @@
+"""JSON API for integrations under /api/v1/integrations."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.core.concurrency import etag, expected_version
+from app.core.countries import CountryCode
+from app.core.deps import DEFAULT_LIMIT, Cursor, IfMatch, Limit, Search, SessionDep, errors
+from app.integrations import service as integration_service
+from app.integrations.exposure import DataCategory, Tier
+from app.integrations.models import Integration, IntegrationKind, IntegrationStatus
+from app.integrations.schemas import IntegrationCreate, IntegrationPage, IntegrationPublic, IntegrationUpdate
+
+router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"])
+
+
+def _with_etag(response: Response, integration: Integration) -> IntegrationPublic:
+    response.headers["ETag"] = etag(integration.version)
+    return IntegrationPublic.model_validate(integration)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=errors(409))
+def create_integration(data: IntegrationCreate, session: SessionDep, response: Response) -> IntegrationPublic:
+    """Record an integration with a vendor. Its inherent tier is computed, never sent."""
+    integration = integration_service.create_integration(session, data=data)
+    response.headers["Location"] = f"{router.prefix}/{integration.id}"
+    return _with_etag(response, integration)
+
+
+@router.get("", responses=errors())
+def list_integrations(
+    session: SessionDep,
+    vendor_id: Annotated[int | None, Query(gt=0)] = None,
+    kind: Annotated[IntegrationKind | None, Query()] = None,
+    status: Annotated[IntegrationStatus | None, Query()] = None,
+    data_category: Annotated[DataCategory | None, Query()] = None,
+    country: Annotated[CountryCode | None, Query(description="A transfer country")] = None,
+    tier: Annotated[Tier | None, Query(description="Inherent tier")] = None,
+    q: Search = None,
+    sort: Annotated[str, Query(max_length=30, description="name, kind, status, inherent_tier, created_at, updated_at; '-' for descending")] = "name",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> IntegrationPage:
+    page = integration_service.list_integrations(
+        session, vendor_id=vendor_id, kind=kind, status=status, data_category=data_category,
+        country=country, tier=tier, q=q, sort=sort, limit=limit, cursor=cursor,
+    )
+    items = [IntegrationPublic.model_validate(i) for i in page.items]
+    return IntegrationPage(items=items, total=page.total, next=page.next)
+
+
+@router.get("/{integration_id}", responses=errors(404))
+def get_integration(integration_id: int, session: SessionDep, response: Response) -> IntegrationPublic:
+    return _with_etag(response, integration_service.get_integration(session, integration_id))
+
+
+@router.patch("/{integration_id}", responses=errors(404, 409, 412, 428))
+def update_integration(
+    integration_id: int, changes: IntegrationUpdate, session: SessionDep, response: Response, if_match: IfMatch = None
+) -> IntegrationPublic:
+    """Change the fields sent and recompute the inherent tier. Needs `If-Match`."""
+    expected = expected_version(if_match, what="integration")
+    integration = integration_service.update_integration(
+        session, integration_id, changes=changes, expected_version=expected
+    )
+    return _with_etag(response, integration)

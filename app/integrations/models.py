@@ -1,0 +1,80 @@
+"""Integration: one use of one vendor by us, the unit that is scored."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Index
+from sqlmodel import Field, SQLModel
+
+from app.core.models import json_list_field, timestamp_field, version_column
+
+
+class IntegrationKind(StrEnum):
+    heroku_addon = "heroku_addon"
+    saas = "saas"
+    api = "api"
+    other = "other"
+
+
+class IntegrationStatus(StrEnum):
+    requested = "requested"
+    in_review = "in_review"
+    approved = "approved"
+    approved_with_conditions = "approved_with_conditions"
+    rejected = "rejected"
+    retired = "retired"
+
+
+class Substitutability(StrEnum):
+    easy = "easy"
+    hard = "hard"
+    none = "none"
+
+
+def _in(column: str, values: type[StrEnum]) -> CheckConstraint:
+    allowed = ", ".join(f"'{v.value}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=column)
+
+
+_version = version_column()
+
+
+class Integration(SQLModel, table=True):
+    __tablename__ = "integration"
+    __table_args__ = (
+        _in("kind", IntegrationKind),
+        _in("status", IntegrationStatus),
+        CheckConstraint("access IN ('none', 'read', 'write', 'admin')", name="access"),
+        CheckConstraint("volume IN ('lt_1k', 'lt_100k', 'lt_10m', 'gte_10m')", name="volume"),
+        CheckConstraint(
+            "business_criticality IN ('low', 'medium', 'high', 'critical')", name="business_criticality"
+        ),
+        _in("substitutability", Substitutability),
+        CheckConstraint("inherent_tier IN ('low', 'medium', 'high', 'critical')", name="inherent_tier"),
+        Index("ix_integration_name_id", "name", "id"),
+    )
+    __mapper_args__ = {"version_id_col": _version}
+
+    id: int | None = Field(default=None, primary_key=True)
+    vendor_id: int = Field(foreign_key="vendor.id", index=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=20, index=True)
+    purpose: str = Field(max_length=2000)
+    data_categories: list[str] = json_list_field()
+    access: str = Field(max_length=10)
+    volume: str = Field(max_length=10)
+    data_filtering: str | None = Field(default=None, max_length=4000)
+    fields_shared: list[str] = json_list_field()
+    transfer_countries: list[str] = json_list_field()
+    business_criticality: str = Field(max_length=10)
+    substitutability: str = Field(max_length=10)
+    heroku_app: str | None = Field(default=None, max_length=100)
+    addon_plan: str | None = Field(default=None, max_length=200)
+    # Computed by exposure.inherent_exposure on every write; never set by a client.
+    inherent_tier: str = Field(max_length=10, index=True)
+    inherent_driver: str = Field(max_length=100)
+    inherent_rules: str = Field(max_length=20)
+    status: str = Field(default=IntegrationStatus.requested, max_length=30, index=True)
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+    version: int = Field(default=1, sa_column=_version)

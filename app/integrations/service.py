@@ -1,0 +1,171 @@
+"""Integration use cases: record what crosses the boundary, keep the inherent tier current."""
+
+from typing import Any
+
+from sqlalchemy import case, select
+from sqlmodel import Session
+
+from app.core.concurrency import check_version
+from app.core.db import json_list_contains, utcnow
+from app.core.errors import InvalidInput, InvalidState, NotFound
+from app.core.pagination import PageResult, SortField, paginate, parse_sort
+from app.integrations.exposure import (
+    Access,
+    Criticality,
+    DataCategory,
+    ExposureInput,
+    Tier,
+    Volume,
+    inherent_exposure,
+    parse_categories,
+)
+from app.integrations.models import Integration, IntegrationKind, IntegrationStatus
+from app.integrations.schemas import IntegrationCreate, IntegrationUpdate, shape_problems
+from app.vendors.models import Vendor, VendorStatus
+
+
+class IntegrationNotFound(NotFound):
+    pass
+
+
+class UnknownVendor(InvalidInput):
+    pass
+
+
+class VendorNotActive(InvalidState):
+    pass
+
+
+class IntegrationRetired(InvalidState):
+    pass
+
+
+class InvalidIntegration(InvalidInput):
+    pass
+
+
+_TIER_RANK = case({t.value: t.rank for t in Tier}, value=Integration.inherent_tier)
+
+SORTS: dict[str, SortField] = {
+    "name": SortField(Integration.name, lambda i: i.name),  # type: ignore[arg-type]
+    "kind": SortField(Integration.kind, lambda i: i.kind),  # type: ignore[arg-type]
+    "status": SortField(Integration.status, lambda i: i.status),  # type: ignore[arg-type]
+    "inherent_tier": SortField(_TIER_RANK, lambda i: Tier(i.inherent_tier).rank),
+    "created_at": SortField(Integration.created_at, lambda i: i.created_at, is_datetime=True),  # type: ignore[arg-type]
+    "updated_at": SortField(Integration.updated_at, lambda i: i.updated_at, is_datetime=True),  # type: ignore[arg-type]
+}
+
+
+def _apply_exposure(integration: Integration) -> None:
+    exposure = inherent_exposure(
+        ExposureInput(
+            data_categories=parse_categories(integration.data_categories),
+            access=Access(integration.access),
+            volume=Volume(integration.volume),
+            business_criticality=Criticality(integration.business_criticality),
+        )
+    )
+    integration.inherent_tier = exposure.tier.value
+    integration.inherent_driver = exposure.driver
+    integration.inherent_rules = exposure.rules
+
+
+def _usable_vendor(session: Session, vendor_id: int) -> Vendor:
+    vendor = session.get(Vendor, vendor_id)
+    if vendor is None:
+        raise UnknownVendor(f"vendor_id: no vendor with id {vendor_id}; create the vendor first.")
+    if vendor.status == VendorStatus.offboarded:
+        raise VendorNotActive(f"Vendor {vendor_id} is offboarded; it cannot take new integrations.")
+    return vendor
+
+
+def create_integration(
+    session: Session, *, data: IntegrationCreate, status: IntegrationStatus = IntegrationStatus.requested
+) -> Integration:
+    _usable_vendor(session, data.vendor_id)
+    integration = Integration(**data.model_dump(mode="json"), status=status.value)
+    _apply_exposure(integration)
+    session.add(integration)
+    session.flush()
+    return integration
+
+
+def get_integration(session: Session, integration_id: int) -> Integration:
+    integration = session.get(Integration, integration_id)
+    if integration is None:
+        raise IntegrationNotFound(f"No integration with id {integration_id}.")
+    return integration
+
+
+def list_integrations(
+    session: Session,
+    *,
+    vendor_id: int | None = None,
+    kind: IntegrationKind | None = None,
+    status: IntegrationStatus | None = None,
+    data_category: DataCategory | None = None,
+    country: str | None = None,
+    tier: Tier | None = None,
+    q: str | None = None,
+    sort: str = "name",
+    limit: int = 50,
+    cursor: str | None = None,
+) -> PageResult[Integration]:
+    """Integrations matching every given filter; `country` matches a transfer country."""
+    order = parse_sort(sort, SORTS)
+    dialect = session.get_bind().dialect.name
+    stmt = select(Integration)
+    if vendor_id is not None:
+        stmt = stmt.where(Integration.vendor_id == vendor_id)
+    if kind is not None:
+        stmt = stmt.where(Integration.kind == kind.value)
+    if status is not None:
+        stmt = stmt.where(Integration.status == status.value)
+    if tier is not None:
+        stmt = stmt.where(Integration.inherent_tier == tier.value)
+    if data_category is not None:
+        stmt = stmt.where(json_list_contains(Integration.data_categories, data_category.value, dialect))
+    if country is not None:
+        stmt = stmt.where(json_list_contains(Integration.transfer_countries, country, dialect))
+    if q:
+        stmt = stmt.where(Integration.name.icontains(q, autoescape=True))  # type: ignore[attr-defined]
+    return paginate(session, stmt, id_column=Integration.id, sort=order, limit=limit, cursor=cursor)  # type: ignore[arg-type]
+
+
+def update_integration(
+    session: Session, integration_id: int, *, changes: IntegrationUpdate, expected_version: int | None
+) -> Integration:
+    integration = get_integration(session, integration_id)
+    check_version(integration.version, expected_version, what="integration")
+    if integration.status == IntegrationStatus.retired:
+        raise IntegrationRetired(f"Integration {integration_id} is retired; its record cannot change.")
+    values: dict[str, Any] = changes.model_dump(mode="json", exclude_unset=True)
+    merged = {key: values.get(key, getattr(integration, key)) for key in ("kind", "data_categories", "heroku_app", "addon_plan")}
+    problems = shape_problems(
+        kind=merged["kind"], categories=merged["data_categories"],
+        heroku_app=merged["heroku_app"], addon_plan=merged["addon_plan"],
+    )
+    if problems:
+        raise InvalidIntegration("; ".join(problems))
+    changed = {k: v for k, v in values.items() if getattr(integration, k) != v}
+    if not changed:
+        return integration
+    for key, value in changed.items():
+        setattr(integration, key, value)
+    _apply_exposure(integration)
+    integration.updated_at = utcnow()
+    session.flush()
+    return integration
+
+
+def retire_integrations_of_vendor(session: Session, *, vendor_id: int) -> int:
+    """Retires every integration of an offboarded vendor; returns how many changed."""
+    stmt = select(Integration).where(
+        Integration.vendor_id == vendor_id, Integration.status != IntegrationStatus.retired.value
+    )
+    integrations = session.execute(stmt).scalars().all()
+    now = utcnow()
+    for integration in integrations:
+        integration.status = IntegrationStatus.retired.value
+        integration.updated_at = now
+    return len(integrations)

@@ -1,0 +1,37 @@
+"""The ASGI application: routers, middleware, error handlers."""
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.core.config import get_settings
+from app.core.errors import install_error_handlers
+from app.core.health import router as health_router
+from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.integrations.api import router as integrations_router
+from app.vendors.api import router as vendors_router
+
+DESCRIPTION = """
+A register of the third parties a company's data flows to: vendors, Heroku add-ons, SaaS tools and
+APIs, the agreements behind them, and a score for each integration.
+
+Every error is `{"error": "<Name>", "detail": "<what to fix>"}`. Lists return `items`, `total` and a
+`next` cursor. A `GET` of one record returns an `ETag`; a `PATCH` must send it back in `If-Match`.
+"""
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="riskreg",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(vendors_router)
+    app.include_router(integrations_router)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app

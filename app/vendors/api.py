@@ -1,0 +1,66 @@
+"""JSON API for vendors under /api/v1/vendors."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.core.concurrency import etag, expected_version
+from app.core.countries import CountryCode
+from app.core.deps import DEFAULT_LIMIT, Cursor, IfMatch, Limit, Search, SessionDep, errors
+from app.vendors import service as vendor_service
+from app.vendors.models import Vendor, VendorStatus
+from app.vendors.schemas import OffboardRequest, VendorCreate, VendorPage, VendorPublic, VendorUpdate
+
+router = APIRouter(prefix="/api/v1/vendors", tags=["vendors"])
+
+
+def _with_etag(response: Response, vendor: Vendor) -> VendorPublic:
+    response.headers["ETag"] = etag(vendor.version)
+    return VendorPublic.model_validate(vendor)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=errors(409))
+def create_vendor(data: VendorCreate, session: SessionDep, response: Response) -> VendorPublic:
+    """Register a vendor. Its legal name must be unique (case-insensitively)."""
+    vendor = vendor_service.create_vendor(session, data=data)
+    response.headers["Location"] = f"{router.prefix}/{vendor.id}"
+    return _with_etag(response, vendor)
+
+
+@router.get("", responses=errors())
+def list_vendors(
+    session: SessionDep,
+    status: Annotated[VendorStatus | None, Query()] = None,
+    country: Annotated[CountryCode | None, Query(description="Headquarters or a data location")] = None,
+    q: Search = None,
+    sort: Annotated[str, Query(max_length=30, description="name, legal_name, country, status, created_at, updated_at; '-' for descending")] = "name",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> VendorPage:
+    page = vendor_service.list_vendors(
+        session, status=status, country=country, q=q, sort=sort, limit=limit, cursor=cursor
+    )
+    return VendorPage(items=[VendorPublic.model_validate(v) for v in page.items], total=page.total, next=page.next)
+
+
+@router.get("/{vendor_id}", responses=errors(404))
+def get_vendor(vendor_id: int, session: SessionDep, response: Response) -> VendorPublic:
+    return _with_etag(response, vendor_service.get_vendor(session, vendor_id))
+
+
+@router.patch("/{vendor_id}", responses=errors(404, 409, 412, 428))
+def update_vendor(
+    vendor_id: int, changes: VendorUpdate, session: SessionDep, response: Response, if_match: IfMatch = None
+) -> VendorPublic:
+    """Change the fields sent. Needs `If-Match` with the ETag of the version you edited."""
+    expected = expected_version(if_match, what="vendor")
+    vendor = vendor_service.update_vendor(session, vendor_id, changes=changes, expected_version=expected)
+    return _with_etag(response, vendor)
+
+
+@router.post("/{vendor_id}/offboard", responses=errors(404, 409))
+def offboard_vendor(vendor_id: int, data: OffboardRequest, session: SessionDep, response: Response) -> VendorPublic:
+    """Offboard the vendor and retire its integrations. Nothing is deleted; the history stays."""
+    vendor = vendor_service.offboard_vendor(session, vendor_id, reason=data.reason)
+    return _with_etag(response, vendor)
+

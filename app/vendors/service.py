@@ -1,0 +1,127 @@
+"""Vendor use cases: register, read, list, edit under optimistic concurrency, offboard."""
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app.core.concurrency import check_version
+from app.core.db import json_list_contains, utcnow
+from app.core.errors import Conflict, InvalidState, NotFound
+from app.integrations import service as integration_service
+from app.core.pagination import PageResult, SortField, paginate, parse_sort
+from app.vendors.models import Vendor, VendorStatus
+from app.vendors.schemas import VendorCreate, VendorUpdate
+
+
+class VendorNotFound(NotFound):
+    pass
+
+
+class DuplicateVendor(Conflict):
+    pass
+
+
+class VendorOffboarded(InvalidState):
+    pass
+
+
+SORTS: dict[str, SortField] = {
+    "name": SortField(Vendor.name, lambda v: v.name),  # type: ignore[arg-type]
+    "legal_name": SortField(Vendor.legal_name, lambda v: v.legal_name),  # type: ignore[arg-type]
+    "country": SortField(Vendor.country, lambda v: v.country),  # type: ignore[arg-type]
+    "status": SortField(Vendor.status, lambda v: v.status),  # type: ignore[arg-type]
+    "created_at": SortField(Vendor.created_at, lambda v: v.created_at, is_datetime=True),  # type: ignore[arg-type]
+    "updated_at": SortField(Vendor.updated_at, lambda v: v.updated_at, is_datetime=True),  # type: ignore[arg-type]
+}
+
+
+def _ensure_unique_legal_name(session: Session, legal_name: str, *, exclude_id: int | None = None) -> None:
+    stmt = select(Vendor.id).where(func.lower(Vendor.legal_name) == legal_name.lower())
+    if exclude_id is not None:
+        stmt = stmt.where(Vendor.id != exclude_id)
+    existing = session.execute(stmt).scalar()
+    if existing is not None:
+        raise DuplicateVendor(
+            f"A vendor with legal name '{legal_name}' is already registered (id {existing}); "
+            "edit that vendor instead of adding it twice."
+        )
+
+
+def _flush(session: Session, legal_name: str) -> None:
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent insert won the race for the unique legal name
+        raise DuplicateVendor(f"A vendor with legal name '{legal_name}' is already registered.") from exc
+
+
+def create_vendor(session: Session, *, data: VendorCreate) -> Vendor:
+    _ensure_unique_legal_name(session, data.legal_name)
+    vendor = Vendor(**data.model_dump(mode="json"))
+    session.add(vendor)
+    _flush(session, vendor.legal_name)
+    return vendor
+
+
+def get_vendor(session: Session, vendor_id: int) -> Vendor:
+    vendor = session.get(Vendor, vendor_id)
+    if vendor is None:
+        raise VendorNotFound(f"No vendor with id {vendor_id}.")
+    return vendor
+
+
+def list_vendors(
+    session: Session,
+    *,
+    status: VendorStatus | None = None,
+    country: str | None = None,
+    q: str | None = None,
+    sort: str = "name",
+    limit: int = 50,
+    cursor: str | None = None,
+) -> PageResult[Vendor]:
+    """Vendors matching every given filter. `country` matches the headquarters or a data location."""
+    order = parse_sort(sort, SORTS)
+    stmt = select(Vendor)
+    if status is not None:
+        stmt = stmt.where(Vendor.status == status.value)
+    if country is not None:
+        dialect = session.get_bind().dialect.name
+        stmt = stmt.where(or_(Vendor.country == country, json_list_contains(Vendor.data_locations, country, dialect)))
+    if q:
+        stmt = stmt.where(or_(Vendor.name.icontains(q, autoescape=True), Vendor.legal_name.icontains(q, autoescape=True)))  # type: ignore[attr-defined]
+    return paginate(session, stmt, id_column=Vendor.id, sort=order, limit=limit, cursor=cursor)  # type: ignore[arg-type]
+
+
+def update_vendor(session: Session, vendor_id: int, *, changes: VendorUpdate, expected_version: int | None) -> Vendor:
+    vendor = get_vendor(session, vendor_id)
+    check_version(vendor.version, expected_version, what="vendor")
+    if vendor.status == VendorStatus.offboarded:
+        raise VendorOffboarded(f"Vendor {vendor_id} is offboarded; its record is kept as history and cannot change.")
+    values: dict[str, Any] = changes.model_dump(mode="json", exclude_unset=True)
+    if "legal_name" in values and values["legal_name"].lower() != vendor.legal_name.lower():
+        _ensure_unique_legal_name(session, values["legal_name"], exclude_id=vendor.id)
+    changed = {k: v for k, v in values.items() if getattr(vendor, k) != v}
+    if not changed:
+        return vendor
+    for key, value in changed.items():
+        setattr(vendor, key, value)
+    vendor.updated_at = utcnow()
+    _flush(session, vendor.legal_name)
+    return vendor
+
+
+def offboard_vendor(session: Session, vendor_id: int, *, reason: str) -> Vendor:
+    """Marks the vendor offboarded and retires its integrations; nothing is deleted."""
+    vendor = get_vendor(session, vendor_id)
+    if vendor.status == VendorStatus.offboarded:
+        raise VendorOffboarded(f"Vendor {vendor_id} was already offboarded on {vendor.offboarded_at:%Y-%m-%d}.")
+    now = utcnow()
+    vendor.status = VendorStatus.offboarded
+    vendor.offboarded_at = now
+    vendor.offboard_reason = reason
+    vendor.updated_at = now
+    integration_service.retire_integrations_of_vendor(session, vendor_id=vendor_id)
+    session.flush()
+    return vendor

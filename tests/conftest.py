@@ -1,0 +1,149 @@
+"""Test plumbing: a migrated database per backend, one rolled-back transaction per test.
+
+Every test that asks for `db` or `client` runs on SQLite, and again on PostgreSQL when
+TEST_DATABASE_URL is set. With RISKREG_TEST_REQUIRE=postgresql (CI sets it) a missing or
+unreachable PostgreSQL fails the run instead of skipping.
+"""
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+# Settings are read once; point them at a scratch folder before the app is imported.
+_SCRATCH = Path(tempfile.mkdtemp(prefix="riskreg-tests-"))
+os.environ["RISKREG_DATA_DIR"] = str(_SCRATCH)
+os.environ["RISKREG_ENV"] = "development"
+os.environ.pop("DATABASE_URL", None)
+
+import pytest  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import Engine, create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from app.core import migrations  # noqa: E402
+from app.core.db import get_session, make_engine, transaction  # noqa: E402
+from app.main import create_app  # noqa: E402
+
+REQUIRED = {part.strip() for part in os.environ.get("RISKREG_TEST_REQUIRE", "").split(",") if part.strip()}
+_ran: dict[str, int] = {}
+
+
+def unavailable(what: str, why: str) -> None:
+    """Skip a test whose backing service is missing, or fail it when CI requires that service."""
+    if what in REQUIRED:
+        pytest.fail(f"{what} is required (RISKREG_TEST_REQUIRE) but {why}", pytrace=False)
+    pytest.skip(f"{what}: {why}")
+
+
+def _postgres_admin_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        unavailable("postgresql", "TEST_DATABASE_URL is not set")
+    return str(url)
+
+
+class ScratchDatabases:
+    """Creates empty databases on one backend and drops them at the end of the run."""
+
+    def __init__(self, backend: str) -> None:
+        self.backend = backend
+        self._made: list[str] = []
+        self._admin: Engine | None = None
+        if backend == "postgresql":
+            admin_url = _postgres_admin_url()
+            self._admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+            try:
+                with self._admin.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+            except OperationalError as exc:
+                unavailable("postgresql", f"the server at {make_url(admin_url).host} did not answer: {exc.orig}")
+
+    def new_url(self) -> str:
+        name = f"riskreg_t_{uuid.uuid4().hex[:12]}"
+        if self.backend == "sqlite":
+            return f"sqlite:///{_SCRATCH / (name + '.sqlite3')}"
+        assert self._admin is not None
+        with self._admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        self._made.append(name)
+        return make_url(str(self._admin.url)).set(database=name).render_as_string(hide_password=False)
+
+    def close(self) -> None:
+        if self._admin is None:
+            return
+        with self._admin.connect() as conn:
+            for name in self._made:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self._admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def scratch(backend: str) -> Iterator[ScratchDatabases]:
+    databases = ScratchDatabases(backend)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(scope="session")
+def engine(scratch: ScratchDatabases) -> Iterator[Engine]:
+    """The test database of this backend, migrated once with `alembic upgrade head`."""
+    engine = make_engine(scratch.new_url())
+    with engine.begin() as connection:
+        migrations.upgrade(connection)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine, backend: str) -> Iterator[object]:
+    conn = engine.connect()
+    outer = conn.begin()
+    _ran[backend] = _ran.get(backend, 0) + 1
+    yield conn
+    outer.rollback()
+    conn.close()
+
+
+def _session(connection: object) -> Session:
+    return Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def db(connection: object) -> Iterator[Session]:
+    """A session inside the test's transaction; its commits are savepoints, all undone afterwards."""
+    with _session(connection) as session:
+        yield session
+
+
+@pytest.fixture
+def app(connection: object) -> FastAPI:
+    application = create_app()
+
+    def _request_session() -> Iterator[Session]:
+        with _session(connection) as session:
+            yield from transaction(session)
+
+    application.dependency_overrides[get_session] = _request_session
+    return application
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if "postgresql" in REQUIRED and not _ran.get("postgresql") and exitstatus == 0:
+        print("\nRISKREG_TEST_REQUIRE=postgresql but no test ran on PostgreSQL")
+        session.exitstatus = 1
