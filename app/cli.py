@@ -54,13 +54,15 @@ def serve(
 
 
 @cli.command("seed-demo")
-def seed_demo() -> None:
+def seed_demo(
+    force: Annotated[bool, typer.Option("--force", help="Seed even when RISKREG_ENV=production")] = False,
+) -> None:
     """Fill the register with a realistic demo estate; running it again adds nothing twice."""
     from app.core.db import session_scope
     from app.demo import jobs as demo_jobs
 
     with session_scope() as session:
-        report = demo_jobs.seed_demo(session)
+        report = demo_jobs.seed_demo(session, force=force)
     typer.echo(
         f"demo data: vendors created {report.vendors_created}, already present {report.vendors_existing}; "
         f"integrations created {report.integrations_created}, already present {report.integrations_existing}"

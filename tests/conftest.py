@@ -125,9 +125,8 @@ def db(connection: object) -> Iterator[Session]:
         yield session
 
 
-@pytest.fixture
-def app(connection: object) -> FastAPI:
-    application = create_app()
+def bind_to(application: FastAPI, connection: object) -> FastAPI:
+    """Make every request of `application` run in its own savepoint inside the test's transaction."""
 
     def _request_session() -> Iterator[Session]:
         with _session(connection) as session:
@@ -135,6 +134,11 @@ def app(connection: object) -> FastAPI:
 
     application.dependency_overrides[get_session] = _request_session
     return application
+
+
+@pytest.fixture
+def app(connection: object) -> FastAPI:
+    return bind_to(create_app(), connection)
 
 
 @pytest.fixture

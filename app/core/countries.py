@@ -3,7 +3,7 @@
 from typing import Annotated
 
 import pycountry
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, WithJsonSchema
 
 ALPHA2: frozenset[str] = frozenset(c.alpha_2 for c in pycountry.countries)
 _COMMON_MISTAKES = {"UK": "GB", "EL": "GR", "EN": "GB"}
@@ -24,9 +24,8 @@ def _suggest(value: str) -> str | None:
 
 
 def validate_country(value: str) -> str:
-    code = value.strip().upper()
-    if code in ALPHA2:
-        return code
+    if value in ALPHA2:
+        return value
     suggestion = _suggest(value.strip())
     hint = f"did you mean '{suggestion}' ({country_name(suggestion)})? " if suggestion else ""
     raise ValueError(
@@ -35,13 +34,10 @@ def validate_country(value: str) -> str:
     )
 
 
-def _coerce_str(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
-
-
 CountryCode = Annotated[
     str,
-    BeforeValidator(_coerce_str),
-    Field(min_length=2, max_length=60, examples=["DE"], description="ISO 3166-1 alpha-2 code"),
     AfterValidator(validate_country),
+    WithJsonSchema(
+        {"type": "string", "enum": sorted(ALPHA2), "description": "ISO 3166-1 alpha-2 code, upper case", "examples": ["DE"]}
+    ),
 ]

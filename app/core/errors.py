@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 log = logging.getLogger("riskreg.errors")
 
@@ -108,6 +109,17 @@ def describe_validation_error(err: dict[str, Any]) -> str:
     return f"{where}: {msg}"
 
 
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method any route serves at this path (Starlette's own 405 names only the first route's)."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        route_methods = getattr(route, "methods", None)
+        if match != Match.NONE and route_methods:
+            methods |= set(route_methods)
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
@@ -130,12 +142,19 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "ValidationError", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         name = _HTTP_NAMES.get(exc.status_code, "HTTPError")
         detail = exc.detail if isinstance(exc.detail, str) else name
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            detail = "The request body could not be parsed; send UTF-8 encoded JSON (or a well-formed form)."
         if exc.status_code == 404 and detail == "Not Found":
             detail = "No such route; the API is documented at /docs and /openapi.json"
-        return error_response(exc.status_code, name, detail, headers=getattr(exc, "headers", None))
+        if exc.status_code == 405:
+            allowed = _allowed_methods(app, request)
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+            detail = f"{request.method} is not allowed here; use {' or '.join(allowed)}"
+        return error_response(exc.status_code, name, detail, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -1,12 +1,37 @@
 """Field types and base models shared by every domain's request and response schemas."""
 
+import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+# C0 control characters other than tab, newline and carriage return; PostgreSQL refuses NUL outright.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """Refuse text no database or PDF can hold faithfully: control characters and lone surrogates."""
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters (such as NUL); send plain text")
+    if _SURROGATE.search(value):
+        raise ValueError("is not valid Unicode text (it has an unpaired surrogate)")
+    return value
+
+
+def text(max_length: int, min_length: int = 1) -> object:
+    """A stripped, length-bounded, clean string type."""
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        AfterValidator(clean_text),
+    ]
+
+
+Name = text(200)
+Label = text(100)
+ShortText = text(500)
+LongText = text(4000)
 
 
 class RequestModel(BaseModel):

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.core.concurrency import etag, expected_version
 from app.core.countries import CountryCode
-from app.core.deps import DEFAULT_LIMIT, Cursor, IfMatch, Limit, Search, SessionDep, errors
+from app.core.deps import DEFAULT_LIMIT, Cursor, IfMatch, Limit, RowId, RowIdFilter, Search, SessionDep, errors, sort_param
 from app.integrations import service as integration_service
 from app.integrations.exposure import DataCategory, Tier
 from app.integrations.models import Integration, IntegrationKind, IntegrationStatus
@@ -31,14 +31,14 @@ def create_integration(data: IntegrationCreate, session: SessionDep, response: R
 @router.get("", responses=errors())
 def list_integrations(
     session: SessionDep,
-    vendor_id: Annotated[int | None, Query(gt=0)] = None,
+    vendor_id: RowIdFilter = None,
     kind: Annotated[IntegrationKind | None, Query()] = None,
     status: Annotated[IntegrationStatus | None, Query()] = None,
     data_category: Annotated[DataCategory | None, Query()] = None,
     country: Annotated[CountryCode | None, Query(description="A transfer country")] = None,
     tier: Annotated[Tier | None, Query(description="Inherent tier")] = None,
     q: Search = None,
-    sort: Annotated[str, Query(max_length=30, description="name, kind, status, inherent_tier, created_at, updated_at; '-' for descending")] = "name",
+    sort: sort_param(integration_service.SORTS) = "name",
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> IntegrationPage:
@@ -51,13 +51,13 @@ def list_integrations(
 
 
 @router.get("/{integration_id}", responses=errors(404))
-def get_integration(integration_id: int, session: SessionDep, response: Response) -> IntegrationPublic:
+def get_integration(integration_id: RowId, session: SessionDep, response: Response) -> IntegrationPublic:
     return _with_etag(response, integration_service.get_integration(session, integration_id))
 
 
 @router.patch("/{integration_id}", responses=errors(404, 409, 412, 428))
 def update_integration(
-    integration_id: int, changes: IntegrationUpdate, session: SessionDep, response: Response, if_match: IfMatch = None
+    integration_id: RowId, changes: IntegrationUpdate, session: SessionDep, response: Response, if_match: IfMatch = None
 ) -> IntegrationPublic:
     """Change the fields sent and recompute the inherent tier. Needs `If-Match`."""
     expected = expected_version(if_match, what="integration")

@@ -7,8 +7,9 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from app.core.countries import CountryCode
+from app.core.deps import MAX_ID
 from app.core.pagination import Page
-from app.core.schemas import LongText, Name, RequestModel, ResponseModel
+from app.core.schemas import Label, LongText, Name, RequestModel, ResponseModel
 from app.integrations.exposure import Access, Criticality, DataCategory, Tier, Volume
 from app.integrations.models import IntegrationKind, IntegrationStatus, Substitutability
 
@@ -22,7 +23,7 @@ AddonPlan = Annotated[
     StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^[a-z0-9][a-z0-9-]*:[a-z0-9][a-z0-9-]*$"),
     Field(description="Heroku add-on plan as service:plan", examples=["papertrail:choklad"]),
 ]
-FieldName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+FieldName = Label
 
 
 def shape_problems(
@@ -65,7 +66,7 @@ _EXAMPLE = {
 class IntegrationCreate(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
 
-    vendor_id: int = Field(gt=0)
+    vendor_id: int = Field(ge=1, le=MAX_ID)
     name: Name
     kind: IntegrationKind
     purpose: LongText

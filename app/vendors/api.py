@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.core.concurrency import etag, expected_version
 from app.core.countries import CountryCode
-from app.core.deps import DEFAULT_LIMIT, Cursor, IfMatch, Limit, Search, SessionDep, errors
+from app.core.deps import DEFAULT_LIMIT, Cursor, IfMatch, Limit, RowId, RowIdFilter, Search, SessionDep, errors, sort_param
 from app.vendors import service as vendor_service
 from app.vendors.models import Vendor, VendorStatus
 from app.vendors.schemas import OffboardRequest, VendorCreate, VendorPage, VendorPublic, VendorUpdate
@@ -33,7 +33,7 @@ def list_vendors(
     status: Annotated[VendorStatus | None, Query()] = None,
     country: Annotated[CountryCode | None, Query(description="Headquarters or a data location")] = None,
     q: Search = None,
-    sort: Annotated[str, Query(max_length=30, description="name, legal_name, country, status, created_at, updated_at; '-' for descending")] = "name",
+    sort: sort_param(vendor_service.SORTS) = "name",
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> VendorPage:
@@ -44,13 +44,13 @@ def list_vendors(
 
 
 @router.get("/{vendor_id}", responses=errors(404))
-def get_vendor(vendor_id: int, session: SessionDep, response: Response) -> VendorPublic:
+def get_vendor(vendor_id: RowId, session: SessionDep, response: Response) -> VendorPublic:
     return _with_etag(response, vendor_service.get_vendor(session, vendor_id))
 
 
 @router.patch("/{vendor_id}", responses=errors(404, 409, 412, 428))
 def update_vendor(
-    vendor_id: int, changes: VendorUpdate, session: SessionDep, response: Response, if_match: IfMatch = None
+    vendor_id: RowId, changes: VendorUpdate, session: SessionDep, response: Response, if_match: IfMatch = None
 ) -> VendorPublic:
     """Change the fields sent. Needs `If-Match` with the ETag of the version you edited."""
     expected = expected_version(if_match, what="vendor")
@@ -59,7 +59,7 @@ def update_vendor(
 
 
 @router.post("/{vendor_id}/offboard", responses=errors(404, 409))
-def offboard_vendor(vendor_id: int, data: OffboardRequest, session: SessionDep, response: Response) -> VendorPublic:
+def offboard_vendor(vendor_id: RowId, data: OffboardRequest, session: SessionDep, response: Response) -> VendorPublic:
     """Offboard the vendor and retire its integrations. Nothing is deleted; the history stays."""
     vendor = vendor_service.offboard_vendor(session, vendor_id, reason=data.reason)
     return _with_etag(response, vendor)

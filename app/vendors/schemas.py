@@ -3,16 +3,20 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, EmailStr, Field, HttpUrl, field_validator
+from pydantic import AnyUrl, ConfigDict, EmailStr, Field, UrlConstraints, field_validator
 
 from app.core.countries import CountryCode
 from app.core.pagination import Page
-from app.core.schemas import LongText, Name, RequestModel, ResponseModel, ShortText
+from app.core.schemas import Label, LongText, Name, RequestModel, ResponseModel, ShortText
 from app.vendors.models import VendorStatus
 
 # A PATCH may move a vendor between these; offboarding has its own action and is final.
 EditableStatus = Literal["prospective", "active"]
-Website = Annotated[HttpUrl, Field(max_length=500, examples=["https://www.example.com/"])]
+Website = Annotated[
+    AnyUrl,
+    UrlConstraints(max_length=500, allowed_schemes=["http", "https"], host_required=True),
+    Field(examples=["https://www.example.com/"]),
+]
 
 
 class Subprocessor(RequestModel):
@@ -24,7 +28,7 @@ class Subprocessor(RequestModel):
 class Contact(RequestModel):
     name: Name
     email: EmailStr
-    role: Annotated[str, Field(max_length=100)] | None = None
+    role: Label | None = None
 
 
 def _unique(values: list[str]) -> list[str]:

@@ -38,13 +38,13 @@ SORTS: dict[str, SortField] = {
 
 
 def _ensure_unique_legal_name(session: Session, legal_name: str, *, exclude_id: int | None = None) -> None:
-    stmt = select(Vendor.id).where(func.lower(Vendor.legal_name) == legal_name.lower())
+    stmt = select(Vendor.id, Vendor.legal_name).where(func.lower(Vendor.legal_name) == legal_name.lower())
     if exclude_id is not None:
         stmt = stmt.where(Vendor.id != exclude_id)
-    existing = session.execute(stmt).scalar()
+    existing = session.execute(stmt).first()
     if existing is not None:
         raise DuplicateVendor(
-            f"A vendor with legal name '{legal_name}' is already registered (id {existing}); "
+            f"A vendor with legal name '{existing.legal_name}' is already registered (id {existing.id}); "
             "edit that vendor instead of adding it twice."
         )
 
