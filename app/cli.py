@@ -78,8 +78,9 @@ def _safe_url(url: str) -> str:
 
 def main() -> None:
     from pydantic import ValidationError
+    from sqlalchemy.exc import DBAPIError
 
-    from app.core.errors import DomainError
+    from app.core.errors import DomainError, describe_validation_error
 
     try:
         cli()
@@ -87,9 +88,23 @@ def main() -> None:
         typer.echo(f"error: {exc.detail}", err=True)
         sys.exit(1)
     except ValidationError as exc:  # settings from the environment
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(describe_validation_error(e).removeprefix("request body: ") for e in exc.errors())
         typer.echo(f"configuration error: {problems}", err=True)
         sys.exit(1)
+    except DBAPIError as exc:
+        typer.echo(f"database error: {_database_hint(exc)}", err=True)
+        sys.exit(1)
+
+
+def _database_hint(exc: Exception) -> str:
+    """One line on what went wrong with the database and what to do, without the SQL or a traceback."""
+    from app.core.config import get_settings
+
+    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    url = _safe_url(get_settings().database_url)
+    if "no such table" in reason or "does not exist" in reason and "relation" in reason:
+        return f"{reason} in {url}; run `riskreg migrate` first"
+    return f"{reason} ({url}); check DATABASE_URL and that the server is running"
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Domain errors and the handlers that turn them into `{"error", "detail"}` responses."""
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,7 +10,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 log = logging.getLogger("riskreg.errors")
 
@@ -109,15 +109,13 @@ def describe_validation_error(err: dict[str, Any]) -> str:
     return f"{where}: {msg}"
 
 
-def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
-    """Every method any route serves at this path (Starlette's own 405 names only the first route's)."""
-    methods: set[str] = set()
-    for route in app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        route_methods = getattr(route, "methods", None)
-        if match != Match.NONE and route_methods:
-            methods |= set(route_methods)
-    return sorted(methods)
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods the OpenAPI document lists for `path` (Starlette's own 405 names only one route's)."""
+    for template, operations in app.openapi()["paths"].items():
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            return sorted(method.upper() for method in operations)
+    return []
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -150,8 +148,7 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = "The request body could not be parsed; send UTF-8 encoded JSON (or a well-formed form)."
         if exc.status_code == 404 and detail == "Not Found":
             detail = "No such route; the API is documented at /docs and /openapi.json"
-        if exc.status_code == 405:
-            allowed = _allowed_methods(app, request)
+        if exc.status_code == 405 and (allowed := _allowed_methods(app, request.url.path)):
             headers = {**(headers or {}), "Allow": ", ".join(allowed)}
             detail = f"{request.method} is not allowed here; use {' or '.join(allowed)}"
         return error_response(exc.status_code, name, detail, headers=headers)

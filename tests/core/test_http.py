@@ -1,0 +1,72 @@
+"""Cross-cutting HTTP behaviour: error bodies, request ids, log lines, the OpenAPI document."""
+
+import json
+import logging
+
+from fastapi.testclient import TestClient
+
+from app.core.db import get_session
+from app.core.logging import JSONFormatter
+
+
+def test_unknown_route_is_a_json_404(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["error"] == "NotFound"
+
+
+def test_405_lists_every_method_of_the_path(client):
+    response = client.put("/api/v1/vendors")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, POST"
+    assert response.json()["error"] == "MethodNotAllowed"
+
+
+def test_an_unexpected_error_is_500_without_a_stack_trace(app):
+    def broken():
+        raise RuntimeError("secret internals: password=hunter2")
+        yield  # pragma: no cover
+
+    app.dependency_overrides[get_session] = broken
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/api/v1/vendors", headers={"X-Request-ID": "req-123"})
+    assert response.status_code == 500
+    body = response.json()
+    assert body["error"] == "InternalError"
+    assert "req-123" in body["detail"]
+    assert "hunter2" not in response.text and "Traceback" not in response.text
+
+
+def test_request_id_is_taken_from_heroku_router_or_generated(client):
+    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
+    generated = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"}).headers["X-Request-ID"]
+    assert generated != "bad id with spaces" and len(generated) == 32
+
+
+def test_each_request_logs_one_json_line(client, caplog):
+    with caplog.at_level(logging.INFO, logger="riskreg.request"):
+        client.get("/api/v1/vendors/12345", headers={"X-Request-ID": "log-1"})
+    records = [r for r in caplog.records if r.name == "riskreg.request"]
+    assert len(records) == 1
+    line = json.loads(JSONFormatter().format(records[0]))
+    assert line["request_id"] == "log-1"
+    assert line["status"] == 404
+    assert line["route"] == "/api/v1/vendors/{vendor_id}"
+    assert line["method"] == "GET" and line["duration_ms"] >= 0
+
+
+def test_openapi_documents_every_route_with_examples(client):
+    spec = client.get("/openapi.json").json()
+    operations = [(path, method, op) for path, item in spec["paths"].items() for method, op in item.items()]
+    assert len(operations) >= 9
+    schemas = spec["components"]["schemas"]
+    for path, method, op in operations:
+        assert "200" in op["responses"] or "201" in op["responses"], (path, method)
+        body = op.get("requestBody")
+        if body:
+            ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+            assert schemas[ref].get("examples"), f"{method.upper()} {path}: request body has no example"
+        if path.startswith("/api/"):
+            assert "422" in op["responses"], (path, method)
+    for name in ("VendorPublic", "IntegrationPublic", "ErrorBody"):
+        assert schemas[name].get("examples"), name
