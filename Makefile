@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RUN_STAMP := $(VENV)/.riskreg-run
 DEV_STAMP := $(VENV)/.riskreg-dev
 
-.PHONY: run test bench migrate seed check-system clean
+.PHONY: run test lint bench migrate seed check-system clean
 
 ## run: set up .venv, migrate the SQLite database in ./var, load demo data, serve on http://127.0.0.1:8000
 run: check-system $(RUN_STAMP)
@@ -16,6 +16,10 @@ run: check-system $(RUN_STAMP)
 ## test: set up .venv with the dev extras and run the whole suite (PostgreSQL too when TEST_DATABASE_URL is set)
 test: check-system $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## lint: ruff over the code and tests (CI runs it before the suite)
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check app tests benchmarks migrations scripts
 
 ## bench: the speed and memory benchmarks; prints medians and ratios
 bench: check-system $(DEV_STAMP)

@@ -18,7 +18,7 @@ LIBRARIES = {
 
 def main() -> int:
     problems = []
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036  (this script runs before the venv exists)
         problems.append(f"Python 3.11 or newer is needed; this is {platform.python_version()} ({sys.executable}).")
     for lib, (what, debian, brew) in LIBRARIES.items():
         if ctypes.util.find_library(lib) is None:

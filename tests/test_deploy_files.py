@@ -154,10 +154,8 @@ def test_dockerfile_copies_only_files_that_exist_and_are_not_ignored():
         )
         if path.is_dir() and not any(p.is_file() for p in path.rglob("*")):
             empty.append(source)
-    if empty:
-        # Git keeps no empty folders, so from a fresh clone `COPY <empty folder>` fails the build.
-        # Reported rather than failed while the folder waits for its first file (questionnaires/).
-        pytest.xfail(f"COPY {', '.join(empty)}: empty folder, absent from a git clone; docker build would fail")
+    # Git keeps no empty folders, so from a fresh clone `COPY <empty folder>` would fail the build.
+    assert not empty, f"COPY {', '.join(empty)}: empty folder, absent from a git clone; docker build would fail"
 
 
 def test_dockerfile_keeps_alembic_files_next_to_the_app_package():

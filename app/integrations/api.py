@@ -6,7 +6,18 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.core.concurrency import etag, expected_version
 from app.core.countries import CountryCode
-from app.core.deps import DEFAULT_LIMIT, Cursor, IfMatch, Limit, RowId, RowIdFilter, Search, SessionDep, errors, sort_param
+from app.core.deps import (
+    DEFAULT_LIMIT,
+    Cursor,
+    IfMatch,
+    Limit,
+    RowId,
+    RowIdFilter,
+    Search,
+    SessionDep,
+    errors,
+    sort_param,
+)
 from app.integrations import service as integration_service
 from app.integrations.exposure import DataCategory, Tier
 from app.integrations.models import Integration, IntegrationKind, IntegrationStatus

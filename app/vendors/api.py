@@ -6,7 +6,17 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.core.concurrency import etag, expected_version
 from app.core.countries import CountryCode
-from app.core.deps import DEFAULT_LIMIT, Cursor, IfMatch, Limit, RowId, RowIdFilter, Search, SessionDep, errors, sort_param
+from app.core.deps import (
+    DEFAULT_LIMIT,
+    Cursor,
+    IfMatch,
+    Limit,
+    RowId,
+    Search,
+    SessionDep,
+    errors,
+    sort_param,
+)
 from app.vendors import service as vendor_service
 from app.vendors.models import Vendor, VendorStatus
 from app.vendors.schemas import OffboardRequest, VendorCreate, VendorPage, VendorPublic, VendorUpdate

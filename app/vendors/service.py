@@ -9,8 +9,8 @@ from sqlmodel import Session
 from app.core.concurrency import check_version
 from app.core.db import json_list_contains, utcnow
 from app.core.errors import Conflict, InvalidState, NotFound
-from app.integrations import service as integration_service
 from app.core.pagination import PageResult, SortField, paginate, parse_sort
+from app.integrations import service as integration_service
 from app.vendors.models import Vendor, VendorStatus
 from app.vendors.schemas import VendorCreate, VendorUpdate
 

@@ -1,7 +1,7 @@
 """Vendors and integrations: the register's first two tables.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-29 02:45:59.941621
 """
 
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 from sqlalchemy.dialects import postgresql
+
 import app.core.db
 
 revision: str = '0001'
