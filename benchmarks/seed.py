@@ -208,6 +208,7 @@ def _integration_rows(
             id=integration_id,
             status=status.value,
             inherent_tier=tier,
+            inherent_rank=Tier(tier).rank,
             inherent_driver=driver,
             inherent_rules=rules,
             created_at=created,

@@ -6,10 +6,13 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
+from fastapi import Response
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, and_, func, or_
+from pydantic_core import to_json
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -99,7 +102,11 @@ def paginate(
     limit: int,
     cursor: str | None,
 ) -> PageResult[Any]:
-    """One page of `stmt` (already filtered), ordered by the sort field then id, after `cursor`."""
+    """One page of `stmt` (already filtered), ordered by the sort field then id, after `cursor`.
+
+    `stmt` selects plain columns (`select(*Table.__table__.c)`): lists are read-only, and rows are
+    several times cheaper to load than ORM objects. Items are the rows, with attribute access.
+    """
     total = session.execute(select_count(stmt)).scalar_one()
     expr = sort.field.expr
     if cursor:
@@ -109,7 +116,7 @@ def paginate(
         else:
             stmt = stmt.where(or_(expr > value, and_(expr == value, id_column > last_id)))
     order = (expr.desc(), id_column.desc()) if sort.descending else (expr.asc(), id_column.asc())
-    rows = session.execute(stmt.order_by(*order).limit(limit + 1)).scalars().all()
+    rows = session.execute(stmt.order_by(*order).limit(limit + 1)).all()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -120,3 +127,21 @@ def paginate(
 
 def select_count(stmt: Select[Any]) -> Select[Any]:
     return stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+
+
+def table_columns(model: Any) -> Select[Any]:
+    """`SELECT` of every column of a table model, returning rows instead of ORM objects."""
+    return select(*model.__table__.c)
+
+
+def page_response(item_model: type[BaseModel], page: PageResult[Any]) -> Response:
+    """Serialise a page of rows straight to JSON, in the shape of `item_model`.
+
+    Rows were validated when they were written (and the database checks their enums), so the fields
+    are copied rather than validated again: validation would be most of a list request's cost.
+    `tests/core/test_pagination.py` holds this output equal to `item_model`'s own for every list.
+    """
+    pick = itemgetter(*item_model.model_fields)
+    names = tuple(item_model.model_fields)
+    items = [dict(zip(names, pick(row._mapping), strict=True)) for row in page.items]
+    return Response(to_json({"items": items, "total": page.total, "next": page.next}), media_type="application/json")

@@ -18,6 +18,7 @@ from app.core.deps import (
     errors,
     sort_param,
 )
+from app.core.pagination import page_response
 from app.integrations import service as integration_service
 from app.integrations.exposure import DataCategory, Tier
 from app.integrations.models import Integration, IntegrationKind, IntegrationStatus
@@ -39,7 +40,7 @@ def create_integration(data: IntegrationCreate, session: SessionDep, response: R
     return _with_etag(response, integration)
 
 
-@router.get("", responses=errors())
+@router.get("", response_model=IntegrationPage, responses=errors())
 def list_integrations(
     session: SessionDep,
     vendor_id: RowIdFilter = None,
@@ -52,13 +53,12 @@ def list_integrations(
     sort: sort_param(integration_service.SORTS) = "name",
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
-) -> IntegrationPage:
+) -> Response:
     page = integration_service.list_integrations(
         session, vendor_id=vendor_id, kind=kind, status=status, data_category=data_category,
         country=country, tier=tier, q=q, sort=sort, limit=limit, cursor=cursor,
     )
-    items = [IntegrationPublic.model_validate(i) for i in page.items]
-    return IntegrationPage(items=items, total=page.total, next=page.next)
+    return page_response(IntegrationPublic, page)
 
 
 @router.get("/{integration_id}", responses=errors(404))

@@ -51,14 +51,23 @@ class Integration(SQLModel, table=True):
         ),
         _in("substitutability", Substitutability),
         CheckConstraint("inherent_tier IN ('low', 'medium', 'high', 'critical')", name="inherent_tier"),
+        CheckConstraint("inherent_rank BETWEEN 0 AND 3", name="inherent_rank"),
+        # Lists filter on one column and sort by another: (filter, sort key, id) serves both.
         Index("ix_integration_name_id", "name", "id"),
+        Index("ix_integration_vendor_id_name", "vendor_id", "name", "id"),
+        Index("ix_integration_kind_name", "kind", "name", "id"),
+        Index("ix_integration_status_name", "status", "name", "id"),
+        Index("ix_integration_inherent_tier_name", "inherent_tier", "name", "id"),
+        Index("ix_integration_inherent_rank_id", "inherent_rank", "id"),
+        Index("ix_integration_created_at_id", "created_at", "id"),
+        Index("ix_integration_updated_at_id", "updated_at", "id"),
     )
     __mapper_args__ = {"version_id_col": _version}
 
     id: int | None = Field(default=None, primary_key=True)
-    vendor_id: int = Field(foreign_key="vendor.id", index=True)
+    vendor_id: int = Field(foreign_key="vendor.id")
     name: str = Field(max_length=200)
-    kind: str = Field(max_length=20, index=True)
+    kind: str = Field(max_length=20)
     purpose: str = Field(max_length=2000)
     data_categories: list[str] = json_list_field()
     access: str = Field(max_length=10)
@@ -71,10 +80,11 @@ class Integration(SQLModel, table=True):
     heroku_app: str | None = Field(default=None, max_length=100)
     addon_plan: str | None = Field(default=None, max_length=200)
     # Computed by exposure.inherent_exposure on every write; never set by a client.
-    inherent_tier: str = Field(max_length=10, index=True)
+    inherent_tier: str = Field(max_length=10)
+    inherent_rank: int = Field(description="0 low … 3 critical: the tier as a sortable, indexable number")
     inherent_driver: str = Field(max_length=100)
     inherent_rules: str = Field(max_length=20)
-    status: str = Field(default=IntegrationStatus.requested, max_length=30, index=True)
+    status: str = Field(default=IntegrationStatus.requested, max_length=30)
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
     version: int = Field(default=1, sa_column=_version)

@@ -2,13 +2,13 @@
 
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from app.core.concurrency import check_version
 from app.core.db import json_list_contains, utcnow
 from app.core.errors import InvalidInput, InvalidState, NotFound
-from app.core.pagination import PageResult, SortField, paginate, parse_sort
+from app.core.pagination import PageResult, SortField, paginate, parse_sort, table_columns
 from app.integrations.exposure import (
     Access,
     Criticality,
@@ -44,13 +44,11 @@ class InvalidIntegration(InvalidInput):
     pass
 
 
-_TIER_RANK = case({t.value: t.rank for t in Tier}, value=Integration.inherent_tier)
-
 SORTS: dict[str, SortField] = {
     "name": SortField(Integration.name, lambda i: i.name),  # type: ignore[arg-type]
     "kind": SortField(Integration.kind, lambda i: i.kind),  # type: ignore[arg-type]
     "status": SortField(Integration.status, lambda i: i.status),  # type: ignore[arg-type]
-    "inherent_tier": SortField(_TIER_RANK, lambda i: Tier(i.inherent_tier).rank),
+    "inherent_tier": SortField(Integration.inherent_rank, lambda i: i.inherent_rank),  # type: ignore[arg-type]
     "created_at": SortField(Integration.created_at, lambda i: i.created_at, is_datetime=True),  # type: ignore[arg-type]
     "updated_at": SortField(Integration.updated_at, lambda i: i.updated_at, is_datetime=True),  # type: ignore[arg-type]
 }
@@ -66,6 +64,7 @@ def _apply_exposure(integration: Integration) -> None:
         )
     )
     integration.inherent_tier = exposure.tier.value
+    integration.inherent_rank = exposure.tier.rank
     integration.inherent_driver = exposure.driver
     integration.inherent_rules = exposure.rules
 
@@ -110,11 +109,11 @@ def list_integrations(
     sort: str = "name",
     limit: int = 50,
     cursor: str | None = None,
-) -> PageResult[Integration]:
+) -> PageResult[Any]:
     """Integrations matching every given filter; `country` matches a transfer country."""
     order = parse_sort(sort, SORTS)
     dialect = session.get_bind().dialect.name
-    stmt = select(Integration)
+    stmt = table_columns(Integration)
     if vendor_id is not None:
         stmt = stmt.where(Integration.vendor_id == vendor_id)
     if kind is not None:

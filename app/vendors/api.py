@@ -17,6 +17,7 @@ from app.core.deps import (
     errors,
     sort_param,
 )
+from app.core.pagination import page_response
 from app.vendors import service as vendor_service
 from app.vendors.models import Vendor, VendorStatus
 from app.vendors.schemas import OffboardRequest, VendorCreate, VendorPage, VendorPublic, VendorUpdate
@@ -37,7 +38,7 @@ def create_vendor(data: VendorCreate, session: SessionDep, response: Response) -
     return _with_etag(response, vendor)
 
 
-@router.get("", responses=errors())
+@router.get("", response_model=VendorPage, responses=errors())
 def list_vendors(
     session: SessionDep,
     status: Annotated[VendorStatus | None, Query()] = None,
@@ -46,11 +47,11 @@ def list_vendors(
     sort: sort_param(vendor_service.SORTS) = "name",
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
-) -> VendorPage:
+) -> Response:
     page = vendor_service.list_vendors(
         session, status=status, country=country, q=q, sort=sort, limit=limit, cursor=cursor
     )
-    return VendorPage(items=[VendorPublic.model_validate(v) for v in page.items], total=page.total, next=page.next)
+    return page_response(VendorPublic, page)
 
 
 @router.get("/{vendor_id}", responses=errors(404))

@@ -24,6 +24,9 @@ class Vendor(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("status IN ('prospective', 'active', 'offboarded')", name="status"),
         Index("ix_vendor_name_id", "name", "id"),
+        Index("ix_vendor_status_name", "status", "name", "id"),
+        Index("ix_vendor_created_at_id", "created_at", "id"),
+        Index("ix_vendor_updated_at_id", "updated_at", "id"),
     )
     __mapper_args__ = {"version_id_col": _version}
 
@@ -35,7 +38,7 @@ class Vendor(SQLModel, table=True):
     data_locations: list[str] = json_list_field()
     subprocessors: list[dict[str, Any]] = json_list_field()
     contacts: list[dict[str, Any]] = json_list_field()
-    status: str = Field(default=VendorStatus.prospective, max_length=20, index=True)
+    status: str = Field(default=VendorStatus.prospective, max_length=20)
     offboarded_at: datetime | None = timestamp_field(nullable=True)
     offboard_reason: str | None = Field(default=None, max_length=2000)
     created_at: datetime = timestamp_field()

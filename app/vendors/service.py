@@ -9,7 +9,7 @@ from sqlmodel import Session
 from app.core.concurrency import check_version
 from app.core.db import json_list_contains, utcnow
 from app.core.errors import Conflict, InvalidState, NotFound
-from app.core.pagination import PageResult, SortField, paginate, parse_sort
+from app.core.pagination import PageResult, SortField, paginate, parse_sort, table_columns
 from app.integrations import service as integration_service
 from app.vendors.models import Vendor, VendorStatus
 from app.vendors.schemas import VendorCreate, VendorUpdate
@@ -80,10 +80,10 @@ def list_vendors(
     sort: str = "name",
     limit: int = 50,
     cursor: str | None = None,
-) -> PageResult[Vendor]:
+) -> PageResult[Any]:
     """Vendors matching every given filter. `country` matches the headquarters or a data location."""
     order = parse_sort(sort, SORTS)
-    stmt = select(Vendor)
+    stmt = table_columns(Vendor)
     if status is not None:
         stmt = stmt.where(Vendor.status == status.value)
     if country is not None:

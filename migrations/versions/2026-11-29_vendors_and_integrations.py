@@ -1,8 +1,8 @@
-"""Vendors and integrations: the register's first two tables.
+"""Vendors and integrations: the register's first two tables, indexed for filtered, sorted lists.
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 02:45:59.941621
+Create Date: 2026-11-29 03:02:46.784289
 """
 
 from collections.abc import Sequence
@@ -42,8 +42,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('vendor', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_vendor_country'), ['country'], unique=False)
+        batch_op.create_index('ix_vendor_created_at_id', ['created_at', 'id'], unique=False)
         batch_op.create_index('ix_vendor_name_id', ['name', 'id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_vendor_status'), ['status'], unique=False)
+        batch_op.create_index('ix_vendor_status_name', ['status', 'name', 'id'], unique=False)
+        batch_op.create_index('ix_vendor_updated_at_id', ['updated_at', 'id'], unique=False)
 
     op.create_table('integration',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -62,6 +64,7 @@ def upgrade() -> None:
     sa.Column('heroku_app', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('addon_plan', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('inherent_tier', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('inherent_rank', sa.Integer(), nullable=False),
     sa.Column('inherent_driver', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('inherent_rules', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
@@ -75,30 +78,39 @@ def upgrade() -> None:
     sa.CheckConstraint("status IN ('requested', 'in_review', 'approved', 'approved_with_conditions', 'rejected', 'retired')", name=op.f('ck_integration_status')),
     sa.CheckConstraint("substitutability IN ('easy', 'hard', 'none')", name=op.f('ck_integration_substitutability')),
     sa.CheckConstraint("volume IN ('lt_1k', 'lt_100k', 'lt_10m', 'gte_10m')", name=op.f('ck_integration_volume')),
+    sa.CheckConstraint('inherent_rank BETWEEN 0 AND 3', name=op.f('ck_integration_inherent_rank')),
     sa.ForeignKeyConstraint(['vendor_id'], ['vendor.id'], name=op.f('fk_integration_vendor_id_vendor')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_integration'))
     )
     with op.batch_alter_table('integration', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_integration_inherent_tier'), ['inherent_tier'], unique=False)
-        batch_op.create_index(batch_op.f('ix_integration_kind'), ['kind'], unique=False)
+        batch_op.create_index('ix_integration_created_at_id', ['created_at', 'id'], unique=False)
+        batch_op.create_index('ix_integration_inherent_rank_id', ['inherent_rank', 'id'], unique=False)
+        batch_op.create_index('ix_integration_inherent_tier_name', ['inherent_tier', 'name', 'id'], unique=False)
+        batch_op.create_index('ix_integration_kind_name', ['kind', 'name', 'id'], unique=False)
         batch_op.create_index('ix_integration_name_id', ['name', 'id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_integration_status'), ['status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_integration_vendor_id'), ['vendor_id'], unique=False)
+        batch_op.create_index('ix_integration_status_name', ['status', 'name', 'id'], unique=False)
+        batch_op.create_index('ix_integration_updated_at_id', ['updated_at', 'id'], unique=False)
+        batch_op.create_index('ix_integration_vendor_id_name', ['vendor_id', 'name', 'id'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('integration', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_integration_vendor_id'))
-        batch_op.drop_index(batch_op.f('ix_integration_status'))
+        batch_op.drop_index('ix_integration_vendor_id_name')
+        batch_op.drop_index('ix_integration_updated_at_id')
+        batch_op.drop_index('ix_integration_status_name')
         batch_op.drop_index('ix_integration_name_id')
-        batch_op.drop_index(batch_op.f('ix_integration_kind'))
-        batch_op.drop_index(batch_op.f('ix_integration_inherent_tier'))
+        batch_op.drop_index('ix_integration_kind_name')
+        batch_op.drop_index('ix_integration_inherent_tier_name')
+        batch_op.drop_index('ix_integration_inherent_rank_id')
+        batch_op.drop_index('ix_integration_created_at_id')
 
     op.drop_table('integration')
     with op.batch_alter_table('vendor', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_vendor_status'))
+        batch_op.drop_index('ix_vendor_updated_at_id')
+        batch_op.drop_index('ix_vendor_status_name')
         batch_op.drop_index('ix_vendor_name_id')
+        batch_op.drop_index('ix_vendor_created_at_id')
         batch_op.drop_index(batch_op.f('ix_vendor_country'))
 
     op.drop_table('vendor')

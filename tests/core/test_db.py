@@ -20,7 +20,8 @@ def test_sqlite_pragmas(engine, backend):
 
 
 def test_foreign_keys_are_enforced(db):
-    row = Integration(**integration_payload(999_999), inherent_tier="low", inherent_driver="x", inherent_rules="scoring/1")
+    row = Integration(**integration_payload(999_999), inherent_tier="low", inherent_rank=0, inherent_driver="x",
+                      inherent_rules="scoring/1")
     db.add(row)
     with pytest.raises(IntegrityError):
         db.flush()
