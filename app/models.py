@@ -1,6 +1,8 @@
 """Every table, imported once so Alembic and the tests see the whole metadata."""
 
+from app.audit.models import AuditEvent
+from app.auth.models import ApiToken, User, WebSession
 from app.integrations.models import Integration
 from app.vendors.models import Vendor
 
-__all__ = ["Integration", "Vendor"]
+__all__ = ["ApiToken", "AuditEvent", "Integration", "User", "Vendor", "WebSession"]

@@ -142,7 +142,31 @@ def app(connection: object) -> FastAPI:
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
+def auth_headers(db: Session):
+    """`auth_headers(role)`: an Authorization header for a fresh user of that role (made once per role)."""
+    from tests.factories import bearer, make_token, make_user
+
+    made: dict[str, dict[str, str]] = {}
+
+    def headers_for(role: str = "admin") -> dict[str, str]:
+        if role not in made:
+            user = make_user(db, role=role)
+            made[role] = bearer(make_token(db, user))
+            db.commit()
+        return made[role]
+
+    return headers_for
+
+
+@pytest.fixture
+def client(app: FastAPI, auth_headers) -> Iterator[TestClient]:
+    """A client signed in as an admin through an API token; pass other `headers=` to act as someone else."""
+    with TestClient(app, raise_server_exceptions=False, headers=auth_headers("admin")) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def anonymous(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

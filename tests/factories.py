@@ -5,6 +5,9 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.audit.service import Actor
+from app.auth import service as auth_service
+from app.auth.models import Role, User
 from app.integrations import service as integration_service
 from app.integrations.models import Integration
 from app.integrations.schemas import IntegrationCreate
@@ -28,8 +31,11 @@ def vendor_payload(**overrides: Any) -> dict[str, Any]:
     } | overrides
 
 
+TEST_ACTOR = Actor.system("tests")
+
+
 def make_vendor(session: Session, **overrides: Any) -> Vendor:
-    return vendor_service.create_vendor(session, data=VendorCreate(**vendor_payload(**overrides)))
+    return vendor_service.create_vendor(session, actor=TEST_ACTOR, data=VendorCreate(**vendor_payload(**overrides)))
 
 
 def integration_payload(vendor_id: int, **overrides: Any) -> dict[str, Any]:
@@ -50,8 +56,25 @@ def integration_payload(vendor_id: int, **overrides: Any) -> dict[str, Any]:
     } | overrides
 
 
-def make_integration(session: Session, vendor: Vendor | None = None, **overrides: Any) -> Integration:
+def make_integration(
+    session: Session, vendor: Vendor | None = None, *, actor: Actor = TEST_ACTOR, **overrides: Any
+) -> Integration:
     vendor = vendor or make_vendor(session)
     assert vendor.id is not None
     data = IntegrationCreate(**integration_payload(vendor.id, **overrides))
-    return integration_service.create_integration(session, data=data)
+    return integration_service.create_integration(session, actor=actor, data=data)
+
+
+def make_user(session: Session, role: Role | str = Role.admin, **overrides: Any) -> User:
+    n = next(_seq)
+    values = {"email": f"user{n}@riskreg.test", "name": f"User {n}", "password": None} | overrides
+    return auth_service.create_user(session, actor=TEST_ACTOR, role=Role(role), **values)
+
+
+def make_token(session: Session, user: User, **overrides: Any) -> str:
+    values = {"name": f"token {next(_seq)}", "expires_in_days": None} | overrides
+    return auth_service.create_token(session, actor=TEST_ACTOR, user=user, **values).secret
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}

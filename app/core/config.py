@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     # Largest request body accepted on JSON routes; upload routes set their own limit.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: str = "INFO"
+    # Sign-in: this many failures for one account within the window, then 429 until it passes.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> "Settings":
@@ -54,6 +58,11 @@ class Settings(BaseSettings):
         if self.database_url_raw:
             return normalise_database_url(self.database_url_raw)
         return f"sqlite:///{(self.data_dir / 'riskreg.sqlite3').as_posix()}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """`Secure` cookies everywhere but local development over plain http."""
+        return self.env != "development"
 
     @property
     def is_production(self) -> bool:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy import JSON, DateTime, Engine, create_engine, event, func, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
@@ -49,7 +50,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 # JSON on SQLite (stored as text), JSONB on PostgreSQL (indexable containment).
-JSONList = JSON().with_variant(JSONB(), "postgresql")
+JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
 def json_list_contains(column: Any, value: str, dialect_name: str) -> ColumnElement[bool]:
@@ -85,7 +86,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # Writers begin IMMEDIATE: they take SQLite's single write lock up front and queue on busy_timeout,
+    # instead of failing later when a read snapshot cannot be upgraded to a write.
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 @lru_cache
@@ -108,15 +112,30 @@ def transaction(session: Session) -> Iterator[Session]:
         raise
 
 
-def get_session() -> Iterator[Session]:
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@lru_cache
+def _write_engine() -> Engine:
+    return get_engine().execution_options(sqlite_begin="IMMEDIATE")
+
+
+def open_session(*, write: bool) -> Session:
+    return Session(_write_engine() if write else get_engine(), expire_on_commit=False)
+
+
+def get_session(request: Request) -> Iterator[Session]:
     """One session per request: commits when the route returns, rolls back when it raises.
 
     Declared with `Depends(get_session, scope="function")` so the commit happens before the
     response is sent: a client is never told "created" for a write that then failed.
     """
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with open_session(write=request.method not in _SAFE_METHODS) as session:
         yield from transaction(session)
 
 
-# The same rule for CLI jobs: `with session_scope() as session:` commits on success, rolls back on error.
-session_scope = contextmanager(get_session)
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """The same rule for CLI jobs: commit on success, roll back on error."""
+    with open_session(write=True) as session:
+        yield from transaction(session)

@@ -42,6 +42,8 @@ def sort_param(fields: Iterable[str]) -> Any:
     ]
 
 _DESCRIPTIONS = {
+    401: "No valid API token: send `Authorization: Bearer <token>`",
+    403: "Your role does not allow this",
     400: "The body could not be parsed (not UTF-8, not JSON)",
     404: "No such record",
     409: "Conflicts with the register's current state (duplicate, offboarded, retired)",
@@ -53,8 +55,9 @@ _DESCRIPTIONS = {
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the error responses a route can give (400, 413 and 422 apply to every route)."""
-    return {code: {"model": ErrorBody, "description": _DESCRIPTIONS[code]} for code in sorted({*codes, 400, 413, 422})}
+    """OpenAPI entries for the error responses a route can give (every /api route: 400, 401, 403, 413, 422)."""
+    every = {400, 401, 403, 413, 422}
+    return {code: {"model": ErrorBody, "description": _DESCRIPTIONS[code]} for code in sorted({*codes, *every})}
 
 
 __all__ = [

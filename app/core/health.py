@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__
+from app.auth.deps import Public
 from app.core.deps import SessionDep
 
 router = APIRouter(tags=["health"])
@@ -21,7 +22,11 @@ class Health(BaseModel):
     version: str
 
 
-@router.get("/healthz", responses={503: {"model": Health, "description": "The database cannot be reached"}})
+@router.get(
+    "/healthz",
+    dependencies=[Public],
+    responses={503: {"model": Health, "description": "The database cannot be reached"}},
+)
 def healthz(session: SessionDep) -> Health:
     """`200` when the database answers a query, `503` otherwise."""
     try:

@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import Column, Integer
 from sqlmodel import Field
 
-from app.core.db import JSONList, UTCDateTime, utcnow
+from app.core.db import JSONType, UTCDateTime, utcnow
 
 
 def timestamp_field(*, nullable: bool = False) -> Any:
@@ -15,7 +15,11 @@ def timestamp_field(*, nullable: bool = False) -> Any:
 
 
 def json_list_field() -> Any:
-    return Field(default_factory=list, sa_column=Column(JSONList, nullable=False))
+    return Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+
+
+def json_value_field() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
 
 
 def version_column() -> Column[int]:
@@ -23,4 +27,4 @@ def version_column() -> Column[int]:
     return Column("version", Integer, nullable=False)
 
 
-__all__ = ["json_list_field", "timestamp_field", "version_column"]
+__all__ = ["json_list_field", "json_value_field", "timestamp_field", "version_column"]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from app.audit.service import Actor
 from app.core.config import get_settings
 from app.core.errors import InvalidState
 from app.demo import data
@@ -21,6 +22,9 @@ log = logging.getLogger("riskreg.demo")
 
 class DemoDataInProduction(InvalidState):
     pass
+
+
+DEMO_ACTOR = Actor.system("seed-demo")
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ def seed_demo(session: Session, *, force: bool = False) -> SeedReport:
         vendor = _find_vendor(session, demo.fields["legal_name"])
         created = vendor is None
         if vendor is None:
-            vendor = vendor_service.create_vendor(session, data=VendorCreate(**demo.fields))
+            vendor = vendor_service.create_vendor(session, actor=DEMO_ACTOR, data=VendorCreate(**demo.fields))
             vendors_created += 1
         else:
             vendors_existing += 1
@@ -71,13 +75,14 @@ def seed_demo(session: Session, *, force: bool = False) -> SeedReport:
             else:
                 integration_service.create_integration(
                     session,
+                    actor=DEMO_ACTOR,
                     data=IntegrationCreate(vendor_id=vendor.id, **item.fields),
                     status=IntegrationStatus(item.status),
                 )
                 integrations_created += 1
         # Only a vendor this run created is offboarded: an existing record is never changed.
         if created and demo.offboard_reason:
-            vendor_service.offboard_vendor(session, vendor.id, reason=demo.offboard_reason)
+            vendor_service.offboard_vendor(session, vendor.id, actor=DEMO_ACTOR, reason=demo.offboard_reason)
     report = SeedReport(
         vendors_created=vendors_created,
         vendors_existing=vendors_existing,

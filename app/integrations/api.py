@@ -4,6 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from app.auth.deps import Requires, actor_of
+from app.auth.models import User
+from app.auth.permissions import Permission
 from app.core.concurrency import etag, expected_version
 from app.core.countries import CountryCode
 from app.core.deps import (
@@ -33,9 +36,14 @@ def _with_etag(response: Response, integration: Integration) -> IntegrationPubli
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=errors(409))
-def create_integration(data: IntegrationCreate, session: SessionDep, response: Response) -> IntegrationPublic:
+def create_integration(
+    data: IntegrationCreate,
+    session: SessionDep,
+    response: Response,
+    user: Annotated[User, Requires(Permission.integration_create)],
+) -> IntegrationPublic:
     """Record an integration with a vendor. Its inherent tier is computed, never sent."""
-    integration = integration_service.create_integration(session, data=data)
+    integration = integration_service.create_integration(session, actor=actor_of(user), data=data)
     response.headers["Location"] = f"{router.prefix}/{integration.id}"
     return _with_etag(response, integration)
 
@@ -43,6 +51,7 @@ def create_integration(data: IntegrationCreate, session: SessionDep, response: R
 @router.get("", response_model=IntegrationPage, responses=errors())
 def list_integrations(
     session: SessionDep,
+    _user: Annotated[User, Requires(Permission.integration_read)],
     vendor_id: RowIdFilter = None,
     kind: Annotated[IntegrationKind | None, Query()] = None,
     status: Annotated[IntegrationStatus | None, Query()] = None,
@@ -62,17 +71,29 @@ def list_integrations(
 
 
 @router.get("/{integration_id}", responses=errors(404))
-def get_integration(integration_id: RowId, session: SessionDep, response: Response) -> IntegrationPublic:
+def get_integration(
+    integration_id: RowId,
+    session: SessionDep,
+    response: Response,
+    _user: Annotated[User, Requires(Permission.integration_read)],
+) -> IntegrationPublic:
     return _with_etag(response, integration_service.get_integration(session, integration_id))
 
 
 @router.patch("/{integration_id}", responses=errors(404, 409, 412, 428))
 def update_integration(
-    integration_id: RowId, changes: IntegrationUpdate, session: SessionDep, response: Response, if_match: IfMatch = None
+    integration_id: RowId,
+    changes: IntegrationUpdate,
+    session: SessionDep,
+    response: Response,
+    user: Annotated[User, Requires(Permission.integration_update)],
+    if_match: IfMatch = None,
 ) -> IntegrationPublic:
-    """Change the fields sent and recompute the inherent tier. Needs `If-Match`."""
+    """Change the fields sent and recompute the inherent tier. Needs `If-Match`.
+
+    Engineers may change only the integrations they requested."""
     expected = expected_version(if_match, what="integration")
     integration = integration_service.update_integration(
-        session, integration_id, changes=changes, expected_version=expected
+        session, integration_id, actor=actor_of(user), changes=changes, expected_version=expected
     )
     return _with_etag(response, integration)

@@ -85,6 +85,7 @@ class Integration(SQLModel, table=True):
     inherent_driver: str = Field(max_length=100)
     inherent_rules: str = Field(max_length=20)
     status: str = Field(default=IntegrationStatus.requested, max_length=30)
+    requested_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
     version: int = Field(default=1, sa_column=_version)

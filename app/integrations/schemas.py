@@ -129,6 +129,7 @@ class IntegrationPublic(ResponseModel):
                     "inherent_driver": "data_categories:logs_telemetry",
                     "inherent_rules": "scoring/1",
                     "status": "requested",
+                    "requested_by_id": 3,
                     "created_at": "2026-11-01T09:30:00Z",
                     "updated_at": "2026-11-01T09:30:00Z",
                     "version": 1,
@@ -156,6 +157,7 @@ class IntegrationPublic(ResponseModel):
     inherent_driver: str = Field(description="The driver that set the tier, e.g. data_categories:phi")
     inherent_rules: str = Field(description="Version of the rules that computed the tier")
     status: IntegrationStatus
+    requested_by_id: int | None = Field(description="The user who requested it; engineers edit only their own")
     created_at: datetime
     updated_at: datetime
     version: int

@@ -5,9 +5,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.audit import service as audit
+from app.audit.chain import diff
+from app.audit.service import Actor
+from app.auth.permissions import may_edit_integration
 from app.core.concurrency import check_version
 from app.core.db import json_list_contains, utcnow
-from app.core.errors import InvalidInput, InvalidState, NotFound
+from app.core.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
 from app.core.pagination import PageResult, SortField, paginate, parse_sort, table_columns
 from app.integrations.exposure import (
     Access,
@@ -41,6 +45,10 @@ class IntegrationRetired(InvalidState):
 
 
 class InvalidIntegration(InvalidInput):
+    pass
+
+
+class NotYourRequest(PermissionDenied):
     pass
 
 
@@ -79,13 +87,20 @@ def _usable_vendor(session: Session, vendor_id: int) -> Vendor:
 
 
 def create_integration(
-    session: Session, *, data: IntegrationCreate, status: IntegrationStatus = IntegrationStatus.requested
+    session: Session,
+    *,
+    actor: Actor,
+    data: IntegrationCreate,
+    status: IntegrationStatus = IntegrationStatus.requested,
 ) -> Integration:
     _usable_vendor(session, data.vendor_id)
-    integration = Integration(**data.model_dump(mode="json"), status=status.value)
+    requested_by = actor.id if actor.type == "user" else None
+    integration = Integration(**data.model_dump(mode="json"), status=status.value, requested_by_id=requested_by)
     _apply_exposure(integration)
     session.add(integration)
     session.flush()
+    audit.record(session, actor=actor, action="integration.created", subject_type="integration",
+                 subject_id=integration.id, changes=diff({}, audit.facts(integration)))
     return integration
 
 
@@ -132,9 +147,13 @@ def list_integrations(
 
 
 def update_integration(
-    session: Session, integration_id: int, *, changes: IntegrationUpdate, expected_version: int | None
+    session: Session, integration_id: int, *, actor: Actor, changes: IntegrationUpdate, expected_version: int | None
 ) -> Integration:
     integration = get_integration(session, integration_id)
+    if not may_edit_integration(actor.role, actor.id, integration.requested_by_id):
+        raise NotYourRequest(
+            f"Integration {integration_id} was requested by someone else; engineers edit only their own requests."
+        )
     check_version(integration.version, expected_version, what="integration")
     if integration.status == IntegrationStatus.retired:
         raise IntegrationRetired(f"Integration {integration_id} is retired; its record cannot change.")
@@ -146,6 +165,7 @@ def update_integration(
     )
     if problems:
         raise InvalidIntegration("; ".join(problems))
+    before = audit.facts(integration)
     changed = {k: v for k, v in values.items() if getattr(integration, k) != v}
     if not changed:
         return integration
@@ -154,10 +174,12 @@ def update_integration(
     _apply_exposure(integration)
     integration.updated_at = utcnow()
     session.flush()
+    audit.record(session, actor=actor, action="integration.updated", subject_type="integration",
+                 subject_id=integration.id, changes=diff(before, audit.facts(integration)))
     return integration
 
 
-def retire_integrations_of_vendor(session: Session, *, vendor_id: int) -> int:
+def retire_integrations_of_vendor(session: Session, *, actor: Actor, vendor_id: int) -> int:
     """Retires every integration of an offboarded vendor; returns how many changed."""
     stmt = select(Integration).where(
         Integration.vendor_id == vendor_id, Integration.status != IntegrationStatus.retired.value
@@ -165,6 +187,10 @@ def retire_integrations_of_vendor(session: Session, *, vendor_id: int) -> int:
     integrations = session.execute(stmt).scalars().all()
     now = utcnow()
     for integration in integrations:
+        before = integration.status
         integration.status = IntegrationStatus.retired.value
         integration.updated_at = now
+        session.flush()
+        audit.record(session, actor=actor, action="integration.retired", subject_type="integration",
+                     subject_id=integration.id, changes={"status": {"before": before, "after": integration.status}})
     return len(integrations)

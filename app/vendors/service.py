@@ -6,6 +6,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app.audit import service as audit
+from app.audit.chain import diff
+from app.audit.service import Actor
 from app.core.concurrency import check_version
 from app.core.db import json_list_contains, utcnow
 from app.core.errors import Conflict, InvalidState, NotFound
@@ -56,11 +59,13 @@ def _flush(session: Session, legal_name: str) -> None:
         raise DuplicateVendor(f"A vendor with legal name '{legal_name}' is already registered.") from exc
 
 
-def create_vendor(session: Session, *, data: VendorCreate) -> Vendor:
+def create_vendor(session: Session, *, actor: Actor, data: VendorCreate) -> Vendor:
     _ensure_unique_legal_name(session, data.legal_name)
     vendor = Vendor(**data.model_dump(mode="json"))
     session.add(vendor)
     _flush(session, vendor.legal_name)
+    audit.record(session, actor=actor, action="vendor.created", subject_type="vendor", subject_id=vendor.id,
+                 changes=diff({}, audit.facts(vendor)))
     return vendor
 
 
@@ -94,7 +99,9 @@ def list_vendors(
     return paginate(session, stmt, id_column=Vendor.id, sort=order, limit=limit, cursor=cursor)  # type: ignore[arg-type]
 
 
-def update_vendor(session: Session, vendor_id: int, *, changes: VendorUpdate, expected_version: int | None) -> Vendor:
+def update_vendor(
+    session: Session, vendor_id: int, *, actor: Actor, changes: VendorUpdate, expected_version: int | None
+) -> Vendor:
     vendor = get_vendor(session, vendor_id)
     check_version(vendor.version, expected_version, what="vendor")
     if vendor.status == VendorStatus.offboarded:
@@ -102,6 +109,7 @@ def update_vendor(session: Session, vendor_id: int, *, changes: VendorUpdate, ex
     values: dict[str, Any] = changes.model_dump(mode="json", exclude_unset=True)
     if "legal_name" in values and values["legal_name"].lower() != vendor.legal_name.lower():
         _ensure_unique_legal_name(session, values["legal_name"], exclude_id=vendor.id)
+    before = audit.facts(vendor)
     changed = {k: v for k, v in values.items() if getattr(vendor, k) != v}
     if not changed:
         return vendor
@@ -109,19 +117,24 @@ def update_vendor(session: Session, vendor_id: int, *, changes: VendorUpdate, ex
         setattr(vendor, key, value)
     vendor.updated_at = utcnow()
     _flush(session, vendor.legal_name)
+    audit.record(session, actor=actor, action="vendor.updated", subject_type="vendor", subject_id=vendor.id,
+                 changes=diff(before, audit.facts(vendor)))
     return vendor
 
 
-def offboard_vendor(session: Session, vendor_id: int, *, reason: str) -> Vendor:
+def offboard_vendor(session: Session, vendor_id: int, *, actor: Actor, reason: str) -> Vendor:
     """Marks the vendor offboarded and retires its integrations; nothing is deleted."""
     vendor = get_vendor(session, vendor_id)
     if vendor.status == VendorStatus.offboarded:
         raise VendorOffboarded(f"Vendor {vendor_id} was already offboarded on {vendor.offboarded_at:%Y-%m-%d}.")
+    before = audit.facts(vendor)
     now = utcnow()
     vendor.status = VendorStatus.offboarded
     vendor.offboarded_at = now
     vendor.offboard_reason = reason
     vendor.updated_at = now
-    integration_service.retire_integrations_of_vendor(session, vendor_id=vendor_id)
     session.flush()
+    audit.record(session, actor=actor, action="vendor.offboarded", subject_type="vendor", subject_id=vendor.id,
+                 changes=diff(before, audit.facts(vendor)))
+    integration_service.retire_integrations_of_vendor(session, actor=actor, vendor_id=vendor_id)
     return vendor

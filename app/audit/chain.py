@@ -1,0 +1,75 @@
+"""The audit chain's rules: canonical form of an event and its hash. Pure: standard library only."""
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def canonical(event: Mapping[str, Any]) -> bytes:
+    """The bytes that are hashed: JSON with sorted keys, no spaces, UTC time to the microsecond.
+
+    Only the recorded facts take part (seq, at, actor, action, subject, changes); the hashes do not.
+    """
+    at = event["at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    body = {
+        "seq": event["seq"],
+        "at": at,
+        "actor_type": event["actor_type"],
+        "actor_id": event["actor_id"],
+        "actor": event["actor"],
+        "action": event["action"],
+        "subject_type": event["subject_type"],
+        "subject_id": event["subject_id"],
+        "changes": event["changes"],
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def chain_hash(prev_hash: str, event: Mapping[str, Any]) -> str:
+    """hash_n = SHA-256(hash_{n-1} ‖ canonical(event_n)), hex."""
+    return hashlib.sha256(prev_hash.encode() + canonical(event)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    problem: str | None = None
+    head_seq: int | None = None
+    head_hash: str | None = None
+
+
+def verify(events: Iterable[Mapping[str, Any]]) -> Verdict:
+    """Walks events in `seq` order and names the first that breaks the chain.
+
+    An edited event fails its own hash; a deleted one leaves a gap in seq (or, at the start, a chain
+    that does not begin at 1 on the genesis hash); a reordered one fails its link to the previous hash.
+    """
+    prev_hash, expected_seq, checked = GENESIS, 1, 0
+    for event in events:
+        seq = event["seq"]
+        if seq != expected_seq:
+            return Verdict(False, checked, expected_seq, f"event {expected_seq} is missing (next found is {seq})")
+        if event["prev_hash"] != prev_hash:
+            return Verdict(False, checked, seq, f"event {seq} does not link to the hash of event {seq - 1}")
+        if chain_hash(prev_hash, event) != event["hash"]:
+            return Verdict(False, checked, seq, f"event {seq} was altered: its content does not match its hash")
+        prev_hash, expected_seq, checked = event["hash"], seq + 1, checked + 1
+    head = expected_seq - 1 or None
+    return Verdict(True, checked, head_seq=head, head_hash=prev_hash if head else None)
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Changed fields as {field: {"before": old, "after": new}}; a key absent on one side is None."""
+    changes = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            changes[key] = {"before": old, "after": new}
+    return changes

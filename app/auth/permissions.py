@@ -1,0 +1,82 @@
+"""Who may do what: one table of role × permission. Every route declares the permission it needs.
+
+`python -m app.auth.permissions` prints the table as Markdown for the README.
+"""
+
+from enum import StrEnum
+
+from app.auth.models import Role
+
+
+class Permission(StrEnum):
+    vendor_read = "vendor:read"
+    vendor_write = "vendor:write"
+    vendor_offboard = "vendor:offboard"
+    integration_read = "integration:read"
+    integration_create = "integration:create"
+    integration_update = "integration:update"
+    audit_read = "audit:read"
+    user_manage = "user:manage"
+    token_own = "token:own"
+
+
+_READ_REGISTER = {Permission.vendor_read, Permission.integration_read}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.admin: frozenset(Permission),
+    Role.security: frozenset(
+        _READ_REGISTER
+        | {Permission.vendor_write, Permission.integration_create, Permission.integration_update,
+           Permission.audit_read, Permission.token_own}
+    ),
+    Role.procurement: frozenset(
+        _READ_REGISTER
+        | {Permission.vendor_write, Permission.vendor_offboard, Permission.integration_create,
+           Permission.integration_update, Permission.token_own}
+    ),
+    # Engineers request integrations and may edit only the ones they requested (object-level rule).
+    Role.engineer: frozenset(
+        _READ_REGISTER | {Permission.integration_create, Permission.integration_update, Permission.token_own}
+    ),
+    Role.legal: frozenset(_READ_REGISTER | {Permission.vendor_write, Permission.audit_read, Permission.token_own}),
+    # Auditors read everything and change nothing (their own API tokens aside).
+    Role.auditor: frozenset(_READ_REGISTER | {Permission.audit_read, Permission.token_own}),
+}
+
+DESCRIPTIONS: dict[Permission, str] = {
+    Permission.vendor_read: "Read vendors",
+    Permission.vendor_write: "Register and edit vendors",
+    Permission.vendor_offboard: "Offboard a vendor (retires its integrations)",
+    Permission.integration_read: "Read integrations",
+    Permission.integration_create: "Record or request an integration",
+    Permission.integration_update: "Edit an integration (engineers: only their own requests)",
+    Permission.audit_read: "Read and verify the audit trail",
+    Permission.user_manage: "Manage users, roles and anyone's API tokens",
+    Permission.token_own: "Create and revoke one's own API tokens",
+}
+
+
+def allowed(role: str, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS.get(Role(role), frozenset())
+
+
+def may_edit_integration(role: str | None, user_id: int | None, requested_by_id: int | None) -> bool:
+    """Object-level rule: an engineer edits only the integrations they requested; other roles with
+    `integration:update` edit any (system jobs have no role and are trusted)."""
+    return role != Role.engineer or (user_id is not None and user_id == requested_by_id)
+
+
+def markdown_table() -> str:
+    roles = list(Role)
+    lines = [
+        "| permission | what it allows | " + " | ".join(r.value for r in roles) + " |",
+        "| --- | --- | " + " | ".join(":---:" for _ in roles) + " |",
+    ]
+    for permission in Permission:
+        marks = " | ".join("✓" if permission in ROLE_PERMISSIONS[r] else "" for r in roles)
+        lines.append(f"| `{permission.value}` | {DESCRIPTIONS[permission]} | {marks} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())
