@@ -2,9 +2,11 @@
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC
+from decimal import Decimal
 from typing import Any
 
 GENESIS = "0" * 64
@@ -28,6 +30,28 @@ def canonical(event: Mapping[str, Any]) -> bytes:
         "changes": event["changes"],
     }
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def storable(value: Any) -> Any:
+    """A JSON value (dicts, lists, str, int, float, bool, None) as every database gives it back.
+
+    What is hashed must be what is read back, or verify fails on an untouched event. PostgreSQL's
+    JSONB keeps numbers as `numeric`: a float that JSON writes with an exponent (abs >= 1e16) comes back
+    as an integer (1e+16 -> 10000000000000000), -0.0 comes back as 0.0, and NaN and Infinity are refused.
+    So those floats are stored (and hashed) as what JSONB returns; non-finite ones as their JSON names.
+    """
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return json.dumps(value)  # "NaN", "Infinity", "-Infinity"
+        if value == 0:
+            return 0.0
+        text = repr(value)
+        return int(Decimal(text)) if "e+" in text else value
+    if isinstance(value, dict):
+        return {key: storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
 
 
 def chain_hash(prev_hash: str, event: Mapping[str, Any]) -> str:

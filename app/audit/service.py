@@ -67,8 +67,9 @@ def record(
         "action": action,
         "subject_type": subject_type,
         "subject_id": str(subject_id),
-        # Stored exactly as hashed: JSON types only (datetimes as ISO text).
-        "changes": to_jsonable_python(changes or {}),
+        # Stored exactly as hashed and as read back: JSON types only (datetimes as ISO text), numbers
+        # in the form PostgreSQL's JSONB returns them (see chain.storable).
+        "changes": chain.storable(to_jsonable_python(changes or {})),
         "prev_hash": head.hash if head else chain.GENESIS,
     }
     values["hash"] = chain.chain_hash(values["prev_hash"], values)
@@ -102,7 +103,8 @@ def list_events(
     limit: int = 50,
     cursor: str | None = None,
 ) -> PageResult[Any]:
-    stmt = table_columns(AuditEvent)
+    # paginate() reads the tie-breaker off `row.id`; events are keyed by seq, so it is also selected as id.
+    stmt = table_columns(AuditEvent).add_columns(AuditEvent.seq.label("id"))
     if subject_type is not None:
         stmt = stmt.where(AuditEvent.subject_type == subject_type)
     if subject_id is not None:

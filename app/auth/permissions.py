@@ -17,7 +17,7 @@ class Permission(StrEnum):
     integration_update = "integration:update"
     audit_read = "audit:read"
     user_manage = "user:manage"
-    token_own = "token:own"
+    account_self = "account:self"
 
 
 _READ_REGISTER = {Permission.vendor_read, Permission.integration_read}
@@ -27,20 +27,20 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.security: frozenset(
         _READ_REGISTER
         | {Permission.vendor_write, Permission.integration_create, Permission.integration_update,
-           Permission.audit_read, Permission.token_own}
+           Permission.audit_read, Permission.account_self}
     ),
     Role.procurement: frozenset(
         _READ_REGISTER
         | {Permission.vendor_write, Permission.vendor_offboard, Permission.integration_create,
-           Permission.integration_update, Permission.token_own}
+           Permission.integration_update, Permission.account_self}
     ),
     # Engineers request integrations and may edit only the ones they requested (object-level rule).
     Role.engineer: frozenset(
-        _READ_REGISTER | {Permission.integration_create, Permission.integration_update, Permission.token_own}
+        _READ_REGISTER | {Permission.integration_create, Permission.integration_update, Permission.account_self}
     ),
-    Role.legal: frozenset(_READ_REGISTER | {Permission.vendor_write, Permission.audit_read, Permission.token_own}),
+    Role.legal: frozenset(_READ_REGISTER | {Permission.vendor_write, Permission.audit_read, Permission.account_self}),
     # Auditors read everything and change nothing (their own API tokens aside).
-    Role.auditor: frozenset(_READ_REGISTER | {Permission.audit_read, Permission.token_own}),
+    Role.auditor: frozenset(_READ_REGISTER | {Permission.audit_read, Permission.account_self}),
 }
 
 DESCRIPTIONS: dict[Permission, str] = {
@@ -52,7 +52,7 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.integration_update: "Edit an integration (engineers: only their own requests)",
     Permission.audit_read: "Read and verify the audit trail",
     Permission.user_manage: "Manage users, roles and anyone's API tokens",
-    Permission.token_own: "Create and revoke one's own API tokens",
+    Permission.account_self: "See one's own account; create and revoke one's own API tokens",
 }
 
 

@@ -1,0 +1,97 @@
+"""Every route × every role (and no token): the outcome matches the permission table.
+
+A route that declares no permission fails `test_every_route_declares_a_permission`, so nothing new
+can slip in unguarded.
+"""
+
+import re
+
+import pytest
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
+
+from app.auth.deps import Requires
+from app.auth.models import Role
+from app.auth.permissions import ROLE_PERMISSIONS, Permission
+from app.main import API_ROUTERS, create_app
+
+PUBLIC = "public"
+
+
+def declared_permission(route: APIRoute) -> Permission | str | None:
+    """The permission a route declares through `Requires(...)` (or `Public`), found in its dependencies."""
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dependant = stack.pop()
+        marker = getattr(dependant.call, "permission", "absent")
+        if marker is None:
+            return PUBLIC
+        if isinstance(marker, Permission):
+            return marker
+        stack.extend(dependant.dependencies)
+    return None
+
+
+def api_routes() -> list[APIRoute]:
+    return [route for router in API_ROUTERS for route in router.routes if isinstance(route, APIRoute)]
+
+
+ROUTES = [(method, route.path, declared_permission(route)) for route in api_routes() for method in sorted(route.methods)]
+
+
+def test_every_route_declares_a_permission():
+    undeclared = [f"{method} {path}" for method, path, permission in ROUTES if permission is None]
+    assert not undeclared, f"routes without a declared permission: {undeclared}"
+
+
+def test_the_walk_covers_every_documented_route():
+    documented = {
+        (method.upper(), path) for path, item in create_app().openapi()["paths"].items() for method in item
+    }
+    assert documented == {(method, path) for method, path, _ in ROUTES}
+
+
+def test_an_undeclared_route_would_be_caught():
+    router = APIRouter()
+
+    @router.get("/api/v1/forgotten")
+    def forgotten() -> dict:
+        return {}
+
+    @router.get("/api/v1/guarded")
+    def guarded(_user=Requires(Permission.vendor_read)) -> dict:
+        return {}
+
+    assert declared_permission(router.routes[0]) is None
+    assert declared_permission(router.routes[1]) is Permission.vendor_read
+
+
+def url_for(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "999999", path)
+
+
+@pytest.mark.parametrize(("method", "path", "permission"), ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES])
+def test_route_outcome_for_every_role(anonymous, auth_headers, method, path, permission):
+    kwargs = {"json": {}} if method in {"POST", "PATCH", "PUT"} else {}
+    response = anonymous.request(method, url_for(path), **kwargs)
+    if permission == PUBLIC:
+        assert response.status_code not in (401, 403), (method, path)
+        return
+    assert response.status_code == 401, f"{method} {path} without a token: {response.status_code}"
+    assert response.headers.get("WWW-Authenticate", "").startswith("Bearer")
+    for role in Role:
+        response = anonymous.request(method, url_for(path), headers=auth_headers(role.value), **kwargs)
+        if permission in ROLE_PERMISSIONS[role]:
+            assert response.status_code not in (401, 403), f"{role} should reach {method} {path}: {response.text}"
+        else:
+            assert response.status_code == 403, f"{role} should be refused {method} {path}: {response.status_code}"
+            assert response.json()["error"] == "PermissionDenied"
+
+
+def test_the_readme_shows_the_current_permission_table():
+    from pathlib import Path
+
+    from app.auth.permissions import markdown_table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert markdown_table() in readme, "README is stale: paste the output of `python -m app.auth.permissions`"
