@@ -1,16 +1,21 @@
 """The ASGI application: routers, middleware, error handlers."""
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.audit.api import router as audit_router
 from app.auth import api as auth_api
 from app.core.config import get_settings
+from app.core.deps import reject_unknown_query
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
-from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from app.integrations.api import router as integrations_router
 from app.vendors.api import router as vendors_router
+from app.web.errors import install_page_errors
+from app.web.pages import router as pages_router
+from app.web.templating import STATIC_DIR
 
 DESCRIPTION = """
 A register of the third parties a company's data flows to: vendors, Heroku add-ons, SaaS tools and
@@ -39,12 +44,18 @@ def create_app() -> FastAPI:
         title="riskreg",
         version=__version__,
         description=DESCRIPTION,
-        docs_url="/docs",
+        # Swagger UI loads its script from a CDN, which the pages' CSP would otherwise forbid: development only.
+        docs_url=None if settings.is_production else "/docs",
         redoc_url=None,
     )
     install_error_handlers(app)
     for router in API_ROUTERS:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(reject_unknown_query)])
+    # HTML pages: kept out of the OpenAPI document and of API_ROUTERS (they sign in by cookie, not token).
+    install_page_errors(app)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.is_production)
     return app

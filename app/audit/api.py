@@ -1,7 +1,6 @@
 """JSON API for the audit trail: read it, filter it, verify it."""
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -11,7 +10,7 @@ from app.audit.schemas import AuditEventPublic, AuditPage, ChainVerdict
 from app.auth.deps import Requires
 from app.auth.models import User
 from app.auth.permissions import Permission
-from app.core.deps import DEFAULT_LIMIT, Cursor, Limit, RowIdFilter, SessionDep, errors, sort_param
+from app.core.deps import DEFAULT_LIMIT, Cursor, Limit, RowIdFilter, SessionDep, Timestamp, errors, sort_param
 from app.core.pagination import page_response
 from app.core.schemas import text
 
@@ -27,8 +26,8 @@ def list_audit_events(
     subject_id: Annotated[text(254) | None, Query()] = None,
     actor_id: RowIdFilter = None,
     action: Annotated[text(60) | None, Query(description="e.g. vendor.updated")] = None,
-    since: Annotated[datetime | None, Query(description="At or after (ISO 8601 with offset)")] = None,
-    until: Annotated[datetime | None, Query(description="Before (ISO 8601 with offset)")] = None,
+    since: Annotated[Timestamp | None, Query(description="At or after (ISO 8601 with offset)")] = None,
+    until: Annotated[Timestamp | None, Query(description="Before (ISO 8601 with offset)")] = None,
     sort: sort_param(audit_service.SORTS) = "-seq",
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,

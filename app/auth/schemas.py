@@ -8,9 +8,9 @@ from pydantic import ConfigDict, EmailStr, Field
 from app.auth.models import Role
 from app.core.pagination import Page
 from app.core.schemas import Label, Name, RequestModel, ResponseModel
-from app.core.security import MIN_PASSWORD_LENGTH
+from app.core.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
-Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=1024, description="At least 12 characters")]
+Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH, description="At least 12 characters")]
 
 
 class UserCreate(RequestModel):

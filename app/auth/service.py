@@ -17,7 +17,14 @@ from app.core.concurrency import check_version
 from app.core.db import utcnow
 from app.core.errors import Conflict, DomainError, InvalidInput, InvalidState, NotFound, PermissionDenied
 from app.core.pagination import PageResult, SortField, paginate, parse_sort, table_columns
-from app.core.security import MIN_PASSWORD_LENGTH, hash_password, new_token, token_hash, verify_password
+from app.core.security import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    new_token,
+    token_hash,
+    verify_password,
+)
 
 
 class NotAuthenticated(DomainError):
@@ -62,8 +69,8 @@ def normalise_email(email: str) -> str:
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WeakPassword(f"password: use at least {MIN_PASSWORD_LENGTH} characters (a passphrase is fine)")
-    if len(password) > 1024:
-        raise WeakPassword("password: at most 1024 characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise WeakPassword(f"password: at most {MAX_PASSWORD_LENGTH} characters")
 
 
 # --- users ---

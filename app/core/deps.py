@@ -1,15 +1,16 @@
 """`Annotated` dependencies every router uses."""
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Header, Path, Query
-from pydantic import AfterValidator
+from fastapi import Depends, Header, Path, Query, Request
+from pydantic import AfterValidator, BeforeValidator
 from sqlmodel import Session
 
 from app.core.config import Settings, get_settings
 from app.core.db import get_session
-from app.core.errors import ErrorBody
+from app.core.errors import ErrorBody, InvalidInput
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.core.schemas import clean_text
 
@@ -41,6 +42,49 @@ def sort_param(fields: Iterable[str]) -> Any:
         Query(description="Field to sort by; prefix '-' for descending"),
     ]
 
+def _query_names(dependant: Any) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+_ALLOWED_QUERY: dict[int, frozenset[str]] = {}
+
+
+def reject_unknown_query(request: Request) -> None:
+    """A misspelt filter (`?stauts=active`) is an error, not silently ignored into a wider result."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    allowed = _ALLOWED_QUERY.get(id(route))
+    if allowed is None:
+        allowed = _ALLOWED_QUERY[id(route)] = frozenset(_query_names(dependant))
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        names = ", ".join(f"'{name}'" for name in unknown)
+        accepted = ", ".join(sorted(allowed)) or "none"
+        raise InvalidInput(f"unknown query parameter {names}; this route accepts: {accepted}")
+
+
+def _parse_timestamp(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("use an ISO 8601 time with an offset, e.g. 2026-11-01T00:00:00Z")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"'{value}' is not an ISO 8601 time; use e.g. 2026-11-01T00:00:00Z") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"'{value}' has no offset; add Z or +hh:mm")
+    return parsed
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_parse_timestamp)]
+
+
 _DESCRIPTIONS = {
     401: "No valid API token: send `Authorization: Bearer <token>`",
     403: "Your role does not allow this",
@@ -62,5 +106,5 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 __all__ = [
     "DEFAULT_LIMIT", "MAX_ID", "Cursor", "IfMatch", "Limit", "RowId", "RowIdFilter", "Search", "SessionDep", "sort_param",
-    "SettingsDep", "errors",
+    "SettingsDep", "Timestamp", "errors", "reject_unknown_query",
 ]

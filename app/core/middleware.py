@@ -132,3 +132,57 @@ async def _reject(send: Send, limit: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": payload})
+
+
+# Pages: no inline script or style, nothing from another origin, never framed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+# FastAPI's Swagger UI (/docs) loads its script and CSS from cdn.jsdelivr.net and starts with an inline
+# script, so it gets this policy instead. It shows only the API's own schema and sets no cookie; serving a
+# vendored Swagger UI from /static would let it use the strict policy too.
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+class SecurityHeadersMiddleware:
+    """Adds CSP, nosniff, referrer and framing headers to every response (HSTS when `hsts`).
+
+    A header the response already sets is kept, so a route that needs its own policy can say so.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, hsts: bool, docs_paths: tuple[str, ...] = ("/docs", "/docs/oauth2-redirect")
+    ) -> None:
+        self.app = app
+        self.docs_paths = frozenset(docs_paths)
+        common = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"same-origin"),
+            (b"x-frame-options", b"DENY"),
+        ]
+        if hsts:
+            common.append((b"strict-transport-security", HSTS.encode()))
+        self._headers = [(b"content-security-policy", CONTENT_SECURITY_POLICY.encode()), *common]
+        self._docs_headers = [(b"content-security-policy", DOCS_CONTENT_SECURITY_POLICY.encode()), *common]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = self._docs_headers if scope["path"] in self.docs_paths else self._headers
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                present = {name.lower() for name, _ in headers}
+                headers.extend((name, value) for name, value in extra if name not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

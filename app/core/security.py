@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 # argon2id with the library's defaults (RFC 9106 low-memory profile).
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
 TOKEN_PREFIX = "rr_"
 
 
