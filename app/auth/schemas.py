@@ -69,7 +69,7 @@ class TokenCreate(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"name": "ci-export", "expires_in_days": 90}]})
 
     name: Label
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650, description="Omit for a token that never expires")
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650, strict=True, description="Omit for a token that never expires")
 
 
 class TokenPublic(ResponseModel):

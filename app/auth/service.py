@@ -1,5 +1,6 @@
 """Identity use cases: users and roles, API tokens, web sessions, sign-in with throttling."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -125,7 +126,7 @@ def list_users(session: Session, *, role: Role | None = None, sort: str = "email
 
 
 def update_user(
-    session: Session, user_id: int, *, actor: Actor, expected_version: int | None, changes: dict[str, Any]
+    session: Session, user_id: int, *, actor: Actor, expected_version: Collection[int] | None, changes: dict[str, Any]
 ) -> User:
     """Changes name, role or password. Nobody changes their own role."""
     user = get_user(session, user_id)

@@ -1,17 +1,23 @@
 """Optimistic concurrency over HTTP: a row's `version` is its ETag; a change needs a matching If-Match."""
 
+import re
+from collections.abc import Collection
+
 from app.core.errors import PreconditionFailed, PreconditionRequired
+
+_TAG = re.compile(r'"v(\d{1,9})"')
 
 
 def etag(version: int) -> str:
     return f'"v{version}"'
 
 
-def expected_version(if_match: str | None, *, what: str) -> int | None:
-    """The version the client last saw, from `If-Match`; None for `*` (any version).
+def expected_version(if_match: str | None, *, what: str) -> frozenset[int] | None:
+    """The versions the client says it edited, from `If-Match`; None for `*` (whatever is current).
 
-    Raises PreconditionRequired (428) when the header is missing and PreconditionFailed (412) when
-    it names no version we could ever have issued.
+    If-Match compares strongly (RFC 9110 13.1.1): a weak `W/"v3"` never matches. A list of tags is
+    allowed. Raises PreconditionRequired (428) without the header, PreconditionFailed (412) when no
+    tag could match.
     """
     if if_match is None or not if_match.strip():
         raise PreconditionRequired(
@@ -21,14 +27,18 @@ def expected_version(if_match: str | None, *, what: str) -> int | None:
     value = if_match.strip()
     if value == "*":
         return None
-    tag = value.removeprefix("W/").strip()
-    if tag.startswith('"v') and tag.endswith('"') and tag[2:-1].isdigit():
-        return int(tag[2:-1])
-    raise PreconditionFailed(f"If-Match {value!r} is not an ETag this service issued for the {what}; GET it again.")
+    versions = frozenset(
+        int(match.group(1)) for tag in value.split(",") if (match := _TAG.fullmatch(tag.strip()))
+    )
+    if not versions:
+        raise PreconditionFailed(
+            f"If-Match {value!r} names no ETag of this {what} (weak W/ tags never match); GET it again."
+        )
+    return versions
 
 
-def check_version(current: int, expected: int | None, *, what: str) -> None:
-    if expected is not None and expected != current:
+def check_version(current: int, expected: Collection[int] | None, *, what: str) -> None:
+    if expected is not None and current not in expected:
         raise PreconditionFailed(
             f"The {what} was changed by someone else since you read it (it is now at ETag {etag(current)}); "
             "GET it again, reapply your change and retry."

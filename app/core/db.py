@@ -83,11 +83,14 @@ def json_list_contains(column: Any, value: str, dialect_name: str) -> ColumnElem
 
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 2) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+    # hide_parameters: a failing statement's log line never carries what users typed.
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, hide_parameters=True
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -132,13 +135,14 @@ def transaction(session: Session) -> Iterator[Session]:
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-@lru_cache
-def _write_engine() -> Engine:
-    return get_engine().execution_options(sqlite_begin="IMMEDIATE")
+def open_session(*, write: bool, engine: Engine | None = None) -> Session:
+    """A session on `engine` (the app's by default); `write` begins SQLite transactions IMMEDIATE."""
+    engine = engine or get_engine()
+    return Session(engine.execution_options(sqlite_begin="IMMEDIATE") if write else engine, expire_on_commit=False)
 
 
-def open_session(*, write: bool) -> Session:
-    return Session(_write_engine() if write else get_engine(), expire_on_commit=False)
+def is_write(request: Request) -> bool:
+    return request.method not in _SAFE_METHODS
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -147,7 +151,7 @@ def get_session(request: Request) -> Iterator[Session]:
     Declared with `Depends(get_session, scope="function")` so the commit happens before the
     response is sent: a client is never told "created" for a write that then failed.
     """
-    with open_session(write=request.method not in _SAFE_METHODS) as session:
+    with open_session(write=is_write(request)) as session:
         yield from transaction(session)
 
 

@@ -27,7 +27,7 @@ RowIdFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}")]
 Cursor = Annotated[
     str | None,
-    Query(max_length=500, pattern=r"^[A-Za-z0-9_-]+$", description="The `next` value of the previous page"),
+    Query(max_length=2000, pattern=r"^[A-Za-z0-9_-]+\.[0-9a-f]{32}$", description="The `next` value of the previous page"),
 ]
 Search = Annotated[
     str | None, Query(min_length=1, max_length=200, description="Search in names"), AfterValidator(clean_text)

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -86,6 +87,13 @@ _HTTP_NAMES = {
 }
 
 
+def internal_error_body(request_id: str) -> dict[str, str]:
+    return {
+        "error": "InternalError",
+        "detail": f"An unexpected error occurred and was logged (request id {request_id}); nothing was saved.",
+    }
+
+
 def error_response(status_code: int, error: str, detail: str, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {"error": error, "detail": detail}
     body.update({k: v for k, v in extra.items() if k != "headers" and v is not None})
@@ -153,12 +161,13 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = f"{request.method} is not allowed here; use {' or '.join(allowed)}"
         return error_response(exc.status_code, name, detail, headers=headers)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        request_id = getattr(request.state, "request_id", "-")
-        log.exception("unhandled error", extra={"request_id": request_id})
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # The server is down, or (SQLite) still locked after the busy timeout: the request can be retried.
+        log.error("database unavailable", extra={"request_id": getattr(request.state, "request_id", "-"),
+                                                 "error": type(exc.orig).__name__})
         return error_response(
-            500,
-            "InternalError",
-            f"An unexpected error occurred and was logged (request id {request_id}); nothing was saved.",
+            503, "DatabaseUnavailable", "The database cannot be reached right now; nothing was saved. Retry shortly.",
+            headers={"Retry-After": "5"},
         )
+    # Any other exception is logged once, with the request id, and answered by RequestContextMiddleware.

@@ -20,6 +20,8 @@ class Health(BaseModel):
     status: str
     database: str
     version: str
+    error: str | None = None
+    detail: str | None = None
 
 
 @router.get(
@@ -34,6 +36,7 @@ def healthz(session: SessionDep) -> Health:
     except SQLAlchemyError as exc:
         session.rollback()
         log.error("health check failed", extra={"error": type(exc).__name__})
-        body = Health(status="error", database="unreachable", version=__version__)
+        body = Health(status="error", database="unreachable", version=__version__, error="DatabaseUnavailable",
+                      detail="The database did not answer a query; check DATABASE_URL and the server.")
         return JSONResponse(body.model_dump(), status_code=503)  # type: ignore[return-value]
     return Health(status="ok", database="ok", version=__version__)

@@ -10,6 +10,8 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.errors import internal_error_body
+
 log = logging.getLogger("riskreg.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
 
@@ -39,8 +41,21 @@ class RequestContextMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send_with_id(message)
+
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            # Logged here, once, with the request id; the client gets a JSON 500 with no internals.
+            log.exception("unhandled error", extra={"request_id": request_id})
+            status = 500
+            if not started:
+                await _send_json(send_with_id, 500, internal_error_body(request_id))
         finally:
             route = scope.get("route")
             log.info(
@@ -86,7 +101,10 @@ class BodySizeLimitMiddleware:
             return
         limit = self.route_limits.get(scope["path"], self.max_bytes)
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
+        if length is not None and not length.isdigit():
+            await _send_json(send, 400, {"error": "BadRequest", "detail": "Content-Length must be a number."}, close=True)
+            return
+        if length is not None and int(length) > limit:
             await _reject(send, limit)
             return
         received = 0
@@ -115,22 +133,15 @@ class BodySizeLimitMiddleware:
 
 
 async def _reject(send: Send, limit: int) -> None:
-    body: dict[str, Any] = {
-        "error": "PayloadTooLarge",
-        "detail": _too_large_detail(limit),
-    }
+    await _send_json(send, 413, {"error": "PayloadTooLarge", "detail": _too_large_detail(limit)}, close=True)
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any], *, close: bool = False) -> None:
     payload = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 
 

@@ -1,6 +1,7 @@
 """Field types and base models shared by every domain's request and response schemas."""
 
 import re
+import unicodedata
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
@@ -11,11 +12,14 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def clean_text(value: str) -> str:
-    """Refuse text no database or PDF can hold faithfully: control characters and lone surrogates."""
+    """Refuse text no database or PDF can hold faithfully: control characters and lone surrogates,
+    and text with nothing visible in it (only spaces or zero-width characters)."""
     if _CONTROL.search(value):
         raise ValueError("must not contain control characters (such as NUL); send plain text")
     if _SURROGATE.search(value):
         raise ValueError("is not valid Unicode text (it has an unpaired surrogate)")
+    if value and not any(unicodedata.category(ch)[0] not in "ZC" for ch in value):
+        raise ValueError("has no visible characters")
     return value
 
 
@@ -31,6 +35,7 @@ def text(max_length: int, min_length: int = 1) -> object:
 Name = text(200)
 Label = text(100)
 ShortText = text(500)
+MediumText = text(2000)
 LongText = text(4000)
 
 

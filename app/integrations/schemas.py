@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, StringConstraints, field_validator, mode
 from app.core.countries import CountryCode
 from app.core.deps import MAX_ID
 from app.core.pagination import Page
-from app.core.schemas import Label, LongText, Name, RequestModel, ResponseModel
+from app.core.schemas import Label, LongText, MediumText, Name, RequestModel, ResponseModel
 from app.integrations.exposure import Access, Criticality, DataCategory, Tier, Volume
 from app.integrations.models import IntegrationKind, IntegrationStatus, Substitutability
 
@@ -66,10 +66,10 @@ _EXAMPLE = {
 class IntegrationCreate(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
 
-    vendor_id: int = Field(ge=1, le=MAX_ID)
+    vendor_id: int = Field(ge=1, le=MAX_ID, strict=True)
     name: Name
     kind: IntegrationKind
-    purpose: LongText
+    purpose: MediumText
     data_categories: list[DataCategory] = Field(min_length=1, max_length=len(DataCategory))
     access: Access
     volume: Volume
@@ -103,7 +103,7 @@ class IntegrationUpdate(RequestModel):
 
     name: Name = None  # type: ignore[assignment]
     kind: IntegrationKind = None  # type: ignore[assignment]
-    purpose: LongText = None  # type: ignore[assignment]
+    purpose: MediumText = None  # type: ignore[assignment]
     data_categories: list[DataCategory] = Field(default=None, min_length=1, max_length=len(DataCategory))  # type: ignore[assignment]
     access: Access = None  # type: ignore[assignment]
     volume: Volume = None  # type: ignore[assignment]

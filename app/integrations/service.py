@@ -1,5 +1,6 @@
 """Integration use cases: record what crosses the boundary, keep the inherent tier current."""
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import select
@@ -78,7 +79,8 @@ def _apply_exposure(integration: Integration) -> None:
 
 
 def _usable_vendor(session: Session, vendor_id: int) -> Vendor:
-    vendor = session.get(Vendor, vendor_id)
+    # FOR SHARE: an offboarding (FOR UPDATE) waits for us, or we see it, so none of our rows escapes retirement.
+    vendor = session.get(Vendor, vendor_id, with_for_update={"read": True})
     if vendor is None:
         raise UnknownVendor(f"vendor_id: no vendor with id {vendor_id}; create the vendor first.")
     if vendor.status == VendorStatus.offboarded:
@@ -147,7 +149,7 @@ def list_integrations(
 
 
 def update_integration(
-    session: Session, integration_id: int, *, actor: Actor, changes: IntegrationUpdate, expected_version: int | None
+    session: Session, integration_id: int, *, actor: Actor, changes: IntegrationUpdate, expected_version: Collection[int] | None
 ) -> Integration:
     integration = get_integration(session, integration_id)
     if not may_edit_integration(actor.role, actor.id, integration.requested_by_id):

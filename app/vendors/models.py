@@ -32,6 +32,8 @@ class Vendor(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     legal_name: str = Field(max_length=200, unique=True)
+    # NFKC + casefold of legal_name: the database refuses two spellings of one company, on both engines.
+    legal_name_key: str = Field(max_length=400, unique=True)
     name: str = Field(max_length=200)
     website: str | None = Field(default=None, max_length=500)
     country: str = Field(max_length=2, index=True)

@@ -3,18 +3,26 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AnyUrl, ConfigDict, EmailStr, Field, UrlConstraints, field_validator
+from pydantic import AfterValidator, AnyUrl, ConfigDict, EmailStr, Field, UrlConstraints, field_validator
 
 from app.core.countries import CountryCode
 from app.core.pagination import Page
-from app.core.schemas import Label, LongText, Name, RequestModel, ResponseModel, ShortText
+from app.core.schemas import Label, MediumText, Name, RequestModel, ResponseModel, ShortText
 from app.vendors.models import VendorStatus
 
 # A PATCH may move a vendor between these; offboarding has its own action and is final.
 EditableStatus = Literal["prospective", "active"]
+def _stored_length(url: AnyUrl) -> AnyUrl:
+    # International hosts and escapes make the normalised URL longer than what was typed.
+    if len(str(url)) > 500:
+        raise ValueError("is longer than 500 characters once normalised (international names are punycode-encoded)")
+    return url
+
+
 Website = Annotated[
     AnyUrl,
     UrlConstraints(max_length=500, allowed_schemes=["http", "https"], host_required=True),
+    AfterValidator(_stored_length),
     Field(examples=["https://www.example.com/"]),
 ]
 
@@ -81,7 +89,7 @@ class VendorUpdate(RequestModel):
 class OffboardRequest(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Contract ended; data deleted per DPA"}]})
 
-    reason: LongText
+    reason: MediumText
 
 
 class SubprocessorPublic(ResponseModel):

@@ -1,8 +1,10 @@
 """Vendor use cases: register, read, list, edit under optimistic concurrency, offboard."""
 
+import unicodedata
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -30,6 +32,10 @@ class VendorOffboarded(InvalidState):
     pass
 
 
+class InvalidVendorTransition(InvalidState):
+    pass
+
+
 SORTS: dict[str, SortField] = {
     "name": SortField(Vendor.name, lambda v: v.name),  # type: ignore[arg-type]
     "legal_name": SortField(Vendor.legal_name, lambda v: v.legal_name),  # type: ignore[arg-type]
@@ -40,8 +46,13 @@ SORTS: dict[str, SortField] = {
 }
 
 
+def legal_name_key(legal_name: str) -> str:
+    """What makes two legal names the same company: Unicode-normalised, case-folded, single-spaced."""
+    return " ".join(unicodedata.normalize("NFKC", legal_name).casefold().split())
+
+
 def _ensure_unique_legal_name(session: Session, legal_name: str, *, exclude_id: int | None = None) -> None:
-    stmt = select(Vendor.id, Vendor.legal_name).where(func.lower(Vendor.legal_name) == legal_name.lower())
+    stmt = select(Vendor.id, Vendor.legal_name).where(Vendor.legal_name_key == legal_name_key(legal_name))
     if exclude_id is not None:
         stmt = stmt.where(Vendor.id != exclude_id)
     existing = session.execute(stmt).first()
@@ -61,7 +72,7 @@ def _flush(session: Session, legal_name: str) -> None:
 
 def create_vendor(session: Session, *, actor: Actor, data: VendorCreate) -> Vendor:
     _ensure_unique_legal_name(session, data.legal_name)
-    vendor = Vendor(**data.model_dump(mode="json"))
+    vendor = Vendor(**data.model_dump(mode="json"), legal_name_key=legal_name_key(data.legal_name))
     session.add(vendor)
     _flush(session, vendor.legal_name)
     audit.record(session, actor=actor, action="vendor.created", subject_type="vendor", subject_id=vendor.id,
@@ -69,8 +80,9 @@ def create_vendor(session: Session, *, actor: Actor, data: VendorCreate) -> Vend
     return vendor
 
 
-def get_vendor(session: Session, vendor_id: int) -> Vendor:
-    vendor = session.get(Vendor, vendor_id)
+def get_vendor(session: Session, vendor_id: int, *, lock: bool = False) -> Vendor:
+    """The vendor; with `lock`, held FOR UPDATE until commit (PostgreSQL; SQLite writers are serial)."""
+    vendor = session.get(Vendor, vendor_id, with_for_update=True if lock else None)
     if vendor is None:
         raise VendorNotFound(f"No vendor with id {vendor_id}.")
     return vendor
@@ -100,15 +112,18 @@ def list_vendors(
 
 
 def update_vendor(
-    session: Session, vendor_id: int, *, actor: Actor, changes: VendorUpdate, expected_version: int | None
+    session: Session, vendor_id: int, *, actor: Actor, changes: VendorUpdate, expected_version: Collection[int] | None
 ) -> Vendor:
     vendor = get_vendor(session, vendor_id)
     check_version(vendor.version, expected_version, what="vendor")
     if vendor.status == VendorStatus.offboarded:
         raise VendorOffboarded(f"Vendor {vendor_id} is offboarded; its record is kept as history and cannot change.")
     values: dict[str, Any] = changes.model_dump(mode="json", exclude_unset=True)
-    if "legal_name" in values and values["legal_name"].lower() != vendor.legal_name.lower():
+    if values.get("status") == VendorStatus.prospective and vendor.status == VendorStatus.active:
+        raise InvalidVendorTransition("An active vendor cannot go back to prospective; offboard it instead.")
+    if "legal_name" in values:
         _ensure_unique_legal_name(session, values["legal_name"], exclude_id=vendor.id)
+        values["legal_name_key"] = legal_name_key(values["legal_name"])
     before = audit.facts(vendor)
     changed = {k: v for k, v in values.items() if getattr(vendor, k) != v}
     if not changed:
@@ -124,7 +139,7 @@ def update_vendor(
 
 def offboard_vendor(session: Session, vendor_id: int, *, actor: Actor, reason: str) -> Vendor:
     """Marks the vendor offboarded and retires its integrations; nothing is deleted."""
-    vendor = get_vendor(session, vendor_id)
+    vendor = get_vendor(session, vendor_id, lock=True)  # no integration is added while we retire them
     if vendor.status == VendorStatus.offboarded:
         raise VendorOffboarded(f"Vendor {vendor_id} was already offboarded on {vendor.offboarded_at:%Y-%m-%d}.")
     before = audit.facts(vendor)

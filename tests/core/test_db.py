@@ -29,7 +29,7 @@ def test_foreign_keys_are_enforced(db):
 
 def test_datetimes_round_trip_as_aware_utc(db):
     cet = timezone(timedelta(hours=1))
-    vendor = Vendor(legal_name="Clock Ltd", name="Clock", country="DE", created_at=datetime(2026, 1, 1, 12, tzinfo=cet))
+    vendor = Vendor(legal_name="Clock Ltd", legal_name_key="clock ltd", name="Clock", country="DE", created_at=datetime(2026, 1, 1, 12, tzinfo=cet))
     db.add(vendor)
     db.flush()
     db.expire_all()
@@ -39,7 +39,7 @@ def test_datetimes_round_trip_as_aware_utc(db):
 
 
 def test_naive_datetimes_are_refused(db):
-    db.add(Vendor(legal_name="Naive Ltd", name="Naive", country="DE", created_at=datetime(2026, 1, 1)))
+    db.add(Vendor(legal_name="Naive Ltd", legal_name_key="naive ltd", name="Naive", country="DE", created_at=datetime(2026, 1, 1)))
     with pytest.raises(Exception, match="naive datetime"):
         db.flush()
 

@@ -70,3 +70,56 @@ def test_openapi_documents_every_route_with_examples(client):
             assert "422" in op["responses"], (path, method)
     for name in ("VendorPublic", "IntegrationPublic", "ErrorBody"):
         assert schemas[name].get("examples"), name
+
+
+def test_a_database_outage_is_503_with_retry_after(app):
+    from sqlalchemy.exc import OperationalError
+
+    class Down:
+        def execute(self, *_args, **_kwargs):
+            raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+        def rollback(self):
+            pass
+
+        def commit(self):
+            pass
+
+        def get_bind(self):
+            raise OperationalError("bind", {}, Exception("connection refused"))
+
+    def down_session():
+        yield Down()
+
+    app.dependency_overrides[get_session] = down_session
+    with TestClient(app, raise_server_exceptions=False) as client:
+        health = client.get("/healthz")
+        assert health.status_code == 503
+        assert health.json()["error"] == "DatabaseUnavailable" and health.json()["database"] == "unreachable"
+        listed = client.get("/api/v1/vendors", headers={"Authorization": "Bearer rr_x"})
+        assert listed.status_code == 503
+        assert listed.headers["Retry-After"] == "5"
+        assert "connection refused" not in listed.text
+
+
+def test_a_malformed_content_length_is_400():
+    import asyncio
+
+    from app.core.middleware import BodySizeLimitMiddleware
+
+    reached = []
+
+    async def downstream(scope, receive, send):
+        reached.append(scope)
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def receive():
+        return {"type": "http.request", "body": b"{}"}
+
+    scope = {"type": "http", "path": "/api/v1/vendors", "headers": [(b"content-length", b"abc")]}
+    asyncio.run(BodySizeLimitMiddleware(downstream, max_bytes=1024)(scope, receive, send))
+    assert sent[0]["status"] == 400 and not reached

@@ -178,3 +178,11 @@ def test_bad_filters_are_422_with_the_allowed_values(client, params):
     response = client.get(API, params=params)
     assert response.status_code == 422
     assert response.json()["error"] == "ValidationError"
+
+
+@pytest.mark.parametrize("vendor_id", [True, 1.0, "1"])
+def test_ids_must_be_integers_not_lookalikes(client, db, vendor_id):
+    vendor = make_vendor(db)
+    assert vendor.id == vendor.id
+    response = client.post(API, json=integration_payload(vendor.id) | {"vendor_id": vendor_id})
+    assert response.status_code == 422

@@ -256,7 +256,7 @@ def test_list_sorted_by_creation_time_pages_through_everything(client, db):
         cursor = page["next"]
         if not cursor:
             break
-    assert sorted(ids) == sorted(made) and len(ids) == 5
+    assert ids == list(reversed(made))  # newest first; created in id order
 
 
 def test_list_filters_by_status_country_and_search(client, db):
@@ -298,3 +298,65 @@ def test_a_cursor_from_another_sort_is_refused(client, db):
     response = client.get(API, params={"q": "Cursor", "limit": 1, "sort": "-name", "cursor": cursor})
     assert response.status_code == 422
     assert "sort" in response.json()["detail"]
+
+
+def test_a_forged_cursor_is_refused(client, db):
+    import base64
+    import json as _json
+
+    for n in range(3):
+        make_vendor(db, name=f"Forged {n}")
+    cursor = client.get(API, params={"q": "Forged", "limit": 1}).json()["next"]
+    payload, _, signature = cursor.partition(".")
+    for value in ["2026-01-01T00:00:00", 10**30, "\udc00", "\x00"]:
+        raw = _json.dumps({"s": "name", "k": [value, 1]}).encode()
+        forged = base64.urlsafe_b64encode(raw).decode().rstrip("=") + "." + signature
+        response = client.get(API, params={"q": "Forged", "limit": 1, "cursor": forged})
+        assert response.status_code == 422, value
+        assert "cursor" in response.json()["detail"]
+
+
+def test_pages_with_equal_sort_values_neither_skip_nor_repeat(client, db):
+    made = [make_vendor(db, name="Twin", legal_name=f"Twin {n} GmbH").id for n in range(5)]
+    for sort in ("name", "-name", "status", "-status"):
+        ids, cursor = [], None
+        while True:
+            params = {"q": "Twin", "sort": sort, "limit": 2} | ({"cursor": cursor} if cursor else {})
+            page = client.get(API, params=params).json()
+            ids += [item["id"] for item in page["items"]]
+            cursor = page["next"]
+            if not cursor:
+                break
+        assert ids == (sorted(made, reverse=True) if sort.startswith("-") else sorted(made)), sort
+
+
+@pytest.mark.parametrize(("legal_name", "taken"), [("ÄCME GmbH", "äcme gmbh"), ("Straße AG", "STRASSE AG"),
+                                                  ("Acme  Corp", "acme corp"), ("Ｆｕｌｌ Ltd", "Full Ltd")])
+def test_spellings_of_one_legal_name_are_one_vendor(client, db, legal_name, taken):
+    make_vendor(db, legal_name=taken)
+    response = client.post(API, json=vendor_payload(legal_name=legal_name))
+    assert response.status_code == 409, response.text
+
+
+def test_an_active_vendor_cannot_go_back_to_prospective(client, db):
+    vendor = make_vendor(db, status="active")
+    response = client.patch(f"{API}/{vendor.id}", json={"status": "prospective"}, headers={"If-Match": '"v1"'})
+    assert response.status_code == 409
+    assert response.json()["error"] == "InvalidVendorTransition"
+
+
+@pytest.mark.parametrize(
+    ("if_match", "status"),
+    [('W/"v1"', 412), ('"v7", "v1"', 200), ('"v1"', 200), ("*", 200), ('"v2"', 412), ('"1"', 412)],
+)
+def test_if_match_compares_strongly_and_accepts_lists(client, db, if_match, status):
+    vendor = make_vendor(db)
+    response = client.patch(f"{API}/{vendor.id}", json={"name": "Changed"}, headers={"If-Match": if_match})
+    assert response.status_code == status, response.text
+
+
+def test_an_unknown_query_parameter_is_refused_not_ignored(client, db):
+    make_vendor(db, status="active")
+    response = client.get(API, params={"stauts": "offboarded"})
+    assert response.status_code == 422
+    assert "'stauts'" in response.json()["detail"] and "status" in response.json()["detail"]
