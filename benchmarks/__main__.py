@@ -1,4 +1,6 @@
-"""`python -m benchmarks`: seed a scratch SQLite register, time the list endpoints, compare throughput.
+"""`python -m benchmarks`: seed a scratch SQLite register, time the list endpoints, compare throughput,
+then the audit trail (appends per second, verify of 100,000 events; PostgreSQL too when given a URL) and
+the cost auth adds to a list request.
 
 Prints figures and a MISSED marker for each target missed; always exits 0 (it reports, it does not assert).
 """
@@ -14,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 WIDTH = 44
 
@@ -29,6 +32,15 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--http-rounds", type=int, default=3, help="alternating riskreg/bare rounds per path")
     parser.add_argument("--skip-http", action="store_true", help="skip the uvicorn throughput part")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory (database, server logs)")
+    parser.add_argument("--skip-audit", action="store_true", help="skip the audit trail and auth part")
+    parser.add_argument("--audit-appends", type=int, default=1_000, help="timed appends per case")
+    parser.add_argument("--audit-writers", type=int, default=8, help="concurrent writers in the concurrent case")
+    parser.add_argument("--audit-verify-events", type=int, default=100_000, help="chain length verified")
+    parser.add_argument("--auth-requests", type=int, default=100, help="timed requests per auth round and mode")
+    parser.add_argument("--auth-rounds", type=int, default=5, help="alternating token/override rounds")
+    parser.add_argument("--postgres-url", default=os.environ.get("TEST_DATABASE_URL"),
+                        help="PostgreSQL server for the audit figures (a scratch database is created there and "
+                        "dropped); default $TEST_DATABASE_URL, none: SQLite only")
     return parser.parse_args(argv)
 
 
@@ -62,7 +74,7 @@ def _run(args: argparse.Namespace, work_dir: Path, database_url: str) -> int:
     from app.core.config import get_settings
     from app.core.db import get_engine
     from app.main import create_app
-    from benchmarks import lists, seed, throughput
+    from benchmarks import audit, lists, seed, throughput
     from benchmarks.report import MISSED, ratio_line
 
     assert get_settings().database_url == database_url, "settings were read before the benchmark set them"
@@ -81,10 +93,14 @@ def _run(args: argparse.Namespace, work_dir: Path, database_url: str) -> int:
           f"({report.heroku_addons:,} Heroku add-ons) in {seconds:.1f} s; database {size_mb:.1f} MB, no ANALYZE")
     print("inherent tiers: " + ", ".join(f"{tier} {n:,}" for tier, n in report.tiers.items()))
 
+    # Every /api/v1 route wants a bearer token: the list and throughput clients send one (an auditor's).
+    _user, secret = audit.bench_user()
+    auth_header = {"Authorization": f"Bearer {secret}"}
+
     missed = 0
     print(f"\nlist latency, in-process (TestClient), {args.requests} requests each after {args.warmup} warm-up; "
           f"default page size 50")
-    with TestClient(create_app()) as client:
+    with TestClient(create_app(), headers=auth_header) as client:
         for result in lists.run(client, requests=args.requests, warmup=args.warmup):
             print(result.line(WIDTH))
             missed += not result.ok
@@ -95,7 +111,7 @@ def _run(args: argparse.Namespace, work_dir: Path, database_url: str) -> int:
         env = throughput.server_env(database_url, work_dir)
         comparisons = throughput.compare(
             env, work_dir, ["/api/v1/vendors", "/api/v1/integrations"],
-            requests=args.http_requests, threads=args.http_threads, warmup=200, rounds=args.http_rounds,
+            requests=args.http_requests, threads=args.http_threads, warmup=200, rounds=args.http_rounds, headers=auth_header,
         )
         for c in comparisons:
             print(f"GET {c.path} ({c.body_bytes / 1000:.0f} kB body)")
@@ -112,8 +128,56 @@ def _run(args: argparse.Namespace, work_dir: Path, database_url: str) -> int:
             if c.cpu_ratio is not None:
                 print(f"{'  riskreg/bare, by server CPU per request':<{WIDTH}}  ratio {c.cpu_ratio:5.2f}"
                       "  (no target: the ratio a CPU-bound server would reach, less swayed by other load)")
+
+    if not args.skip_audit:
+        missed += _audit_section(args, work_dir, create_app)
     print(f"\n{missed} target(s) {MISSED}" if missed else "\nall targets met")
     return 0
+
+
+def _audit_section(args: argparse.Namespace, work_dir: Path, create_app: Any) -> int:
+    """Audit appends and verify on SQLite (and PostgreSQL when given a URL), then the cost of auth."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    from benchmarks import audit
+
+    missed = 0
+    print(f"\naudit trail: appends each in its own transaction (as a request), warmed up; then the chain "
+          f"topped up to {args.audit_verify_events:,} events in bulk and verify_chain timed over all of them")
+    backends = [(f"sqlite:///{(work_dir / 'audit.sqlite3').as_posix()}", "SQLite", audit.TARGET_SQLITE_APPENDS_PER_S)]
+    postgres: Any = None
+    if args.postgres_url:
+        try:
+            postgres = audit.postgres_scratch(args.postgres_url)
+            url, version = postgres.__enter__()
+            backends.append((url, f"PostgreSQL {version}", None))
+        except OperationalError as exc:
+            postgres = None
+            print(f"PostgreSQL at {make_url(args.postgres_url).host}: skipped, the server did not answer ({exc.orig})")
+    else:
+        print("PostgreSQL: skipped (no --postgres-url or TEST_DATABASE_URL)")
+    try:
+        for url, name, target in backends:
+            appends, verify = audit.run_backend(url, name, appends=args.audit_appends, writers=args.audit_writers,
+                                                verify_events=args.audit_verify_events, append_target=target)
+            for result in appends:
+                print(result.line(WIDTH))
+                missed += not result.ok
+            print(verify.line(WIDTH))
+            missed += not verify.ok
+    finally:
+        if postgres is not None:
+            postgres.__exit__(None, None, None)
+
+    print(f"\nauth cost: GET /api/v1/vendors?limit=50 (in-process), {args.auth_rounds} alternating rounds of "
+          f"{args.auth_requests} requests: bearer token vs. current_user overridden to return the same user")
+    cost = audit.time_auth_cost(create_app, requests=args.auth_requests, rounds=args.auth_rounds, warmup=20)
+    for line in cost.lines(WIDTH):
+        print(line)
+    missed += (cost.cost_ms > audit.TARGET_AUTH_MS) + (cost.argon2_calls != 0)
+    return missed
+
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from app.integrations.models import Integration, IntegrationStatus
 from app.integrations.schemas import IntegrationCreate
 from app.vendors.models import Vendor, VendorStatus
 from app.vendors.schemas import VendorCreate
+from app.vendors.service import legal_name_key
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 SINCE = datetime(2023, 1, 1, tzinfo=UTC)
@@ -152,6 +153,7 @@ def _vendor_rows(rng: random.Random, count: int) -> Iterator[dict[str, Any]]:
         updated = _moment(rng, created, NOW)
         row.update(
             id=vendor_id,
+            legal_name_key=legal_name_key(legal),
             status=status.value,
             created_at=created,
             updated_at=updated,

@@ -103,7 +103,9 @@ def _wait_ready(process: subprocess.Popen[bytes], url: str, log_path: Path) -> N
     raise RuntimeError(f"uvicorn did not answer {url} within {START_TIMEOUT_S:g} s")
 
 
-def drive(server: Server, path: str, *, requests: int, threads: int, warmup: int) -> Round:
+def drive(
+    server: Server, path: str, *, requests: int, threads: int, warmup: int, headers: dict[str, str] | None = None
+) -> Round:
     """`requests` GETs of `path` split over `threads` keep-alive clients, after `warmup` untimed ones."""
     per_thread = [requests // threads + (i < requests % threads) for i in range(threads)]
     done = [0] * threads
@@ -112,7 +114,7 @@ def drive(server: Server, path: str, *, requests: int, threads: int, warmup: int
     barrier = threading.Barrier(threads + 1)
 
     def worker(i: int) -> None:
-        with httpx.Client(base_url=server.base_url, timeout=10.0) as client:
+        with httpx.Client(base_url=server.base_url, timeout=10.0, headers=headers) as client:
             try:
                 for _ in range(max(1, warmup // threads)):
                     client.get(path)
@@ -174,14 +176,22 @@ class Comparison:
 
 
 def compare(
-    env: dict[str, str], work_dir: Path, paths: Sequence[str], *, requests: int, threads: int, warmup: int, rounds: int
+    env: dict[str, str],
+    work_dir: Path,
+    paths: Sequence[str],
+    *,
+    requests: int,
+    threads: int,
+    warmup: int,
+    rounds: int,
+    headers: dict[str, str] | None = None,
 ) -> list[Comparison]:
     """Start both servers, capture each body from riskreg once, then alternate rounds riskreg/bare."""
     with ExitStack() as stack:
         real = stack.enter_context(uvicorn_server("riskreg", "app.main:create_app", env, work_dir, "/healthz"))
         bodies = {}
         for path in paths:
-            response = httpx.get(real.base_url + path, timeout=10.0)
+            response = httpx.get(real.base_url + path, timeout=10.0, headers=headers)
             response.raise_for_status()
             bodies[path] = response.json()
         bodies_file = work_dir / "bare-bodies.json"
@@ -195,9 +205,9 @@ def compare(
                 raise RuntimeError(f"the bare app's body for {path} differs from riskreg's")
             real_rounds, bare_rounds = [], []
             for _ in range(rounds):
-                real_rounds.append(drive(real, path, requests=requests, threads=threads, warmup=warmup))
-                bare_rounds.append(drive(bare, path, requests=requests, threads=threads, warmup=warmup))
-            size = len(httpx.get(real.base_url + path, timeout=10.0).content)
+                real_rounds.append(drive(real, path, requests=requests, threads=threads, warmup=warmup, headers=headers))
+                bare_rounds.append(drive(bare, path, requests=requests, threads=threads, warmup=warmup, headers=headers))
+            size = len(httpx.get(real.base_url + path, timeout=10.0, headers=headers).content)
             results.append(Comparison(path, size, real_rounds, bare_rounds))
         return results
 

@@ -1,12 +1,13 @@
 """Audit use cases: append an event in the caller's transaction, list events, verify the chain."""
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import select, text
+from sqlalchemy import Text, cast, select, text
 from sqlmodel import Session
 
 from app.audit import chain
@@ -79,7 +80,7 @@ def record(
     return event
 
 
-_NOT_FACTS = frozenset({"id", "version", "created_at", "updated_at"})
+_NOT_FACTS = frozenset({"id", "version", "created_at", "updated_at", "legal_name_key", "inherent_rank"})
 
 
 def facts(row: Any) -> dict[str, Any]:
@@ -122,9 +123,20 @@ def list_events(
 
 def iter_events(session: Session, *, batch: int = 5000) -> Iterator[dict[str, Any]]:
     """Every event in seq order, streamed in batches (100,000 events never sit in memory at once)."""
-    stmt = table_columns(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
-    for row in session.execute(stmt):
-        yield row._asdict()
+    # PostgreSQL: `changes` is read as JSONB's text and decoded here. The values are the same as psycopg's
+    # JSONB loader gives (it runs json.loads on that same text), but its per-value loading costs several
+    # times more: most of verify's time over 100,000 events.
+    postgres = session.get_bind().dialect.name == "postgresql"
+    columns = [cast(c, Text).label(c.key) if postgres and c.key == "changes" else c for c in AuditEvent.__table__.c]
+    stmt = select(*columns).order_by(AuditEvent.seq).execution_options(yield_per=batch)
+    # On the session's connection, not through the ORM: plain rows, half the cost per event.
+    result = session.connection().execute(stmt)
+    keys = tuple(result.keys())
+    for row in result:
+        event = dict(zip(keys, row, strict=True))
+        if postgres:
+            event["changes"] = json.loads(event["changes"])
+        yield event
 
 
 def verify_chain(session: Session) -> chain.Verdict:

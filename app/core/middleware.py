@@ -30,7 +30,7 @@ class RequestContextMiddleware:
         given = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
-        started = time.perf_counter()
+        began = time.perf_counter()
         status = 500
 
         async def send_with_id(message: Message) -> None:
@@ -66,7 +66,7 @@ class RequestContextMiddleware:
                     "path": scope["path"],
                     "route": getattr(route, "path", None),
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round((time.perf_counter() - began) * 1000, 2),
                     "user_id": scope["state"].get("user_id"),
                 },
             )

@@ -5,6 +5,7 @@ can slip in unguarded.
 """
 
 import re
+from typing import Annotated
 
 import pytest
 from fastapi import APIRouter
@@ -59,7 +60,7 @@ def test_an_undeclared_route_would_be_caught():
         return {}
 
     @router.get("/api/v1/guarded")
-    def guarded(_user=Requires(Permission.vendor_read)) -> dict:
+    def guarded(_user: Annotated[object, Requires(Permission.vendor_read)]) -> dict:
         return {}
 
     assert declared_permission(router.routes[0]) is None
