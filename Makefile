@@ -7,7 +7,7 @@ DEV_STAMP := $(VENV)/.riskreg-dev
 
 .PHONY: run test lint bench migrate seed check-system clean
 
-## run: set up .venv, migrate the SQLite database in ./var, load demo data, serve on http://127.0.0.1:8000
+## run: set up .venv, migrate the SQLite database in ./var, load demo data and one demo user per role (prints how to sign in), serve on http://127.0.0.1:8000
 run: check-system $(RUN_STAMP)
 	$(BIN)/riskreg migrate
 	$(BIN)/riskreg seed-demo

@@ -1,13 +1,41 @@
 """The `riskreg` command. Each domain adds its sub-commands here."""
 
+import os
 import sys
-from typing import Annotated
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app import __version__
 
+if TYPE_CHECKING:
+    from app.audit.service import Actor
+
 cli = typer.Typer(help="riskreg: the vendor and Heroku add-on risk register.", no_args_is_help=True)
+users_cli = typer.Typer(help="Manage user accounts and their roles.", no_args_is_help=True)
+tokens_cli = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
+audit_cli = typer.Typer(help="Verify and export the audit trail.", no_args_is_help=True)
+cli.add_typer(users_cli, name="users")
+cli.add_typer(tokens_cli, name="tokens")
+cli.add_typer(audit_cli, name="audit")
+
+
+class RoleName(StrEnum):
+    """app.auth.models.Role's values, repeated so `riskreg --help` need not import the models
+    (tests/auth/test_cli.py checks the two agree)."""
+
+    admin = "admin"
+    security = "security"
+    procurement = "procurement"
+    engineer = "engineer"
+    legal = "legal"
+    auditor = "auditor"
+
+
+class ExportFormat(StrEnum):
+    jsonl = "jsonl"
 
 
 @cli.command()
@@ -67,6 +95,264 @@ def seed_demo(
         f"demo data: vendors created {report.vendors_created}, already present {report.vendors_existing}; "
         f"integrations created {report.integrations_created}, already present {report.integrations_existing}"
     )
+    if report.users_refused_in_production:
+        typer.echo("demo users: none created, RISKREG_ENV=production (their password is public); "
+                   "create real accounts with `riskreg users create`")
+        return
+    typer.echo(f"demo users: created {report.users_created}, already present {report.users_existing}")
+    typer.echo(_sign_in_help(some_existed=report.users_existing > 0))
+
+
+def _sign_in_help(*, some_existed: bool) -> str:
+    from app.core.config import get_settings
+    from app.demo import data
+
+    settings = get_settings()
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    width = max(len(u.email) for u in data.DEMO_USERS)
+    accounts = "\n".join(f"  {u.email:<{width}}  {u.role}" for u in data.DEMO_USERS)
+    return (
+        f"\nSign in at http://{host}:{settings.port}/login with password {data.DEMO_PASSWORD} as one of:\n"
+        f"{accounts}\n"
+        + ("(accounts that already existed keep the password they have)\n" if some_existed else "")
+        + "API token: .venv/bin/riskreg tokens create --email admin@riskreg.local --name local\n"
+        "  then send it as `Authorization: Bearer <token>` to /api/v1/..."
+    )
+
+
+# --- users and tokens ---
+
+
+def _cli_actor() -> "Actor":
+    """Changes made from the CLI are recorded as the system user that ran it: `cli:<login>`."""
+    import getpass
+
+    from app.audit.service import Actor
+
+    try:
+        login = getpass.getuser()
+    except (OSError, KeyError):  # no USER/LOGNAME and no passwd entry (some containers)
+        login = "unknown"
+    return Actor.system(f"cli:{login}")
+
+
+def _stdin_is_tty() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _ask_password() -> str:
+    from app.auth import service as auth_service
+
+    password = typer.prompt("Password (at least 12 characters)", hide_input=True, err=True)
+    auth_service.check_password_strength(password)
+    if typer.prompt("Repeat the password", hide_input=True, err=True) != password:
+        typer.echo("error: the two passwords differ; nothing was created", err=True)
+        raise typer.Exit(1)
+    return password
+
+
+@users_cli.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="Sign-in e-mail address (stored lower-case)")],
+    role: Annotated[RoleName, typer.Option(help="What the user may do (see the README's permission table)")],
+    name: Annotated[str | None, typer.Option(help="Display name (default: the address before the @)")] = None,
+    generate_password: Annotated[
+        bool, typer.Option("--generate-password", help="Generate a strong password and print it once")
+    ] = False,
+) -> None:
+    """Create a user. Asks for the password twice (hidden) on a terminal; generates one with
+    --generate-password or when stdin is not a terminal, and prints it once."""
+    from app.auth import jobs as auth_jobs
+    from app.auth.models import Role
+    from app.core.db import open_session, session_scope
+
+    password = None
+    if not generate_password and _stdin_is_tty():
+        with open_session(write=False) as session:  # refuse a taken address before anyone types a password
+            auth_jobs.check_new_user(session, email)
+        password = _ask_password()
+    with session_scope() as session:
+        created = auth_jobs.create_user(
+            session, actor=_cli_actor(), email=email, role=Role(role.value), name=name, password=password
+        )
+        user = created.user
+        summary = f"created user {user.email} (id {user.id}, role {user.role}, name {user.name!r})"
+    if created.generated_password is None:
+        typer.echo(summary)
+        return
+    typer.echo(f"{summary}; generated password, shown only now:", err=True)
+    typer.echo(created.generated_password)
+
+
+@users_cli.command("disable")
+def users_disable(email: Annotated[str, typer.Option(help="The user's e-mail address")]) -> None:
+    """Disable a user: their API tokens and web sessions stop working at once."""
+    from app.auth import jobs as auth_jobs
+    from app.core.db import session_scope
+
+    with session_scope() as session:
+        user = auth_jobs.disable_user(session, actor=_cli_actor(), email=email)
+    typer.echo(f"disabled user {user.email}; their API tokens and sessions no longer work")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """List every user: e-mail, role, active or disabled, name."""
+    from app.auth import jobs as auth_jobs
+    from app.core.db import open_session
+
+    with open_session(write=False) as session:
+        rows = [
+            (u.email, u.role, "active" if u.disabled_at is None else "disabled", u.name)
+            for u in auth_jobs.iter_users(session)
+        ]
+    if not rows:
+        typer.echo("no users yet; create one with `riskreg users create --email E --role admin`", err=True)
+        return
+    _table(("email", "role", "status", "name"), rows)
+
+
+@tokens_cli.command("create")
+def tokens_create(
+    email: Annotated[str, typer.Option(help="The user the token acts as")],
+    name: Annotated[str, typer.Option(help="What the token is for, such as the machine or script using it")],
+    expires_in: Annotated[
+        int | None, typer.Option("--expires-in", min=1, metavar="DAYS", help="Expire after DAYS days (default: never)")
+    ] = None,
+) -> None:
+    """Create an API token for a user and print it once (only its hash is stored)."""
+    from app.auth import jobs as auth_jobs
+    from app.core.db import session_scope
+
+    with session_scope() as session:
+        issued = auth_jobs.create_token(
+            session, actor=_cli_actor(), email=email, name=name, expires_in_days=expires_in
+        )
+    token = issued.token
+    expiry = f"expires {_when(token.expires_at)}" if token.expires_at else "never expires"
+    summary = f"created API token {token.name!r} (id {token.id}) for {auth_jobs.check_email(email)}, {expiry}"
+    typer.echo(f"{summary}; send it as `Authorization: Bearer <token>`; shown only now:", err=True)
+    typer.echo(issued.secret)
+
+
+@tokens_cli.command("revoke")
+def tokens_revoke(
+    email: Annotated[str | None, typer.Option(help="The token's user")] = None,
+    name: Annotated[str | None, typer.Option(help="Revoke this user's tokens of this name")] = None,
+    token_id: Annotated[int | None, typer.Option("--id", help="Revoke the token with this id")] = None,
+) -> None:
+    """Revoke a token by --id, or a user's tokens by --email and --name. It stops working at once."""
+    from app.auth import jobs as auth_jobs
+    from app.core.db import session_scope
+
+    if token_id is None and (email is None or name is None):
+        raise typer.BadParameter("give --id ID, or --email E and --name N")
+    with session_scope() as session:
+        result = auth_jobs.revoke_tokens(session, actor=_cli_actor(), email=email, name=name, token_id=token_id)
+    for token in result.revoked:  # reported once committed
+        typer.echo(f"revoked API token {token.name!r} (id {token.id})")
+    for token in result.already_revoked:
+        typer.echo(f"API token {token.name!r} (id {token.id}) was already revoked on {_when(token.revoked_at)}")
+
+
+@tokens_cli.command("list")
+def tokens_list(email: Annotated[str, typer.Option(help="The user whose tokens to list")]) -> None:
+    """List a user's API tokens (never the secrets): id, name, prefix, state, created, expires."""
+    from app.auth import jobs as auth_jobs
+    from app.core.db import open_session, utcnow
+
+    with open_session(write=False) as session:
+        tokens = auth_jobs.list_tokens(session, email=email)
+    now = utcnow()
+    rows = [
+        (str(t.id), t.name, t.prefix + "…", auth_jobs.token_state(t, now=now), _when(t.created_at),
+         _when(t.expires_at) if t.expires_at else "never")
+        for t in tokens
+    ]
+    if not rows:
+        typer.echo(f"{email} has no API tokens", err=True)
+        return
+    _table(("id", "name", "prefix", "state", "created", "expires"), rows)
+
+
+# --- audit trail ---
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain: exit 0 if intact, else exit 1 naming the first broken event."""
+    from app.audit import jobs as audit_jobs
+    from app.core.db import open_session
+
+    with open_session(write=False) as session:
+        verdict = audit_jobs.verify(session)
+    if verdict.ok:
+        if verdict.head_seq is None:
+            typer.echo("audit trail intact: 0 events")
+        else:
+            typer.echo(
+                f"audit trail intact: {verdict.checked} events, head seq {verdict.head_seq}, hash {verdict.head_hash}"
+            )
+        return
+    typer.echo(
+        f"audit trail BROKEN at seq {verdict.first_bad_seq}: {verdict.problem} "
+        f"({verdict.checked} event{'' if verdict.checked == 1 else 's'} before it verified)",
+        err=True,
+    )
+    raise typer.Exit(1)
+
+
+@audit_cli.command("export")
+def audit_export(
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="Only jsonl is supported: one JSON object per event, in seq order")
+    ] = ExportFormat.jsonl,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file (replaced atomically) instead of stdout"),
+    ] = None,
+) -> None:
+    """Export every audit event, oldest first, as JSON Lines: all columns, `at` in ISO-8601 UTC.
+
+    The hash and prev_hash of each line let an auditor re-check the chain without the database.
+    """
+    from app.audit import jobs as audit_jobs
+    from app.core.db import open_session
+
+    assert fmt is ExportFormat.jsonl  # the only member; the option exists so that others can follow
+    with open_session(write=False) as session:
+        if output is None or str(output) == "-":
+            try:
+                result = audit_jobs.export_jsonl(session, sys.stdout)
+                sys.stdout.flush()
+            except BrokenPipeError:  # `riskreg audit export | head`: the reader left early
+                # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                raise typer.Exit(1) from None
+            where = "stdout"
+        else:
+            try:
+                result = audit_jobs.export_jsonl_to_file(session, output)
+            except OSError as exc:
+                typer.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
+                raise typer.Exit(1) from None
+            where = str(output)
+    head = f", seq 1–{result.head_seq}, head hash {result.head_hash}" if result.head_seq else ""
+    typer.echo(f"exported {result.events} audit events{head} to {where}", err=True)
+
+
+def _when(moment: object) -> str:
+    """A UTC datetime as ISO-8601 to the second, with a Z."""
+    from datetime import UTC, datetime
+
+    assert isinstance(moment, datetime)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    for line in (headers, *rows):
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
 
 
 def _safe_url(url: str) -> str:

@@ -1,6 +1,7 @@
 """What the API accepts, the database can store: every length limit fits its column, on both engines."""
 
 import pytest
+
 from app.auth.models import ApiToken, User
 from app.auth.schemas import TokenCreate, UserCreate, UserUpdate
 from app.integrations.models import Integration

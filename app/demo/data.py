@@ -2,7 +2,8 @@
 
 Data only. Vendor and integration fields are shaped like `VendorCreate` / `IntegrationCreate` (the
 integration's `vendor_id` is filled in when seeding), so the same validation applies to demo data.
-Companies and plans are real; contacts are not people and use example.com addresses.
+Companies and plans are real; contacts are not people and use example.com addresses. The demo
+users (one per role) share a known password and exist only outside production.
 """
 
 from collections.abc import Mapping
@@ -696,4 +697,24 @@ VENDORS: tuple[DemoVendor, ...] = (
         ),
         offboard_reason="Replaced by self-hosted analytics; Mixpanel confirmed deletion of the project data in writing.",
     ),
+)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    name: str
+    role: str  # a Role value
+
+
+# One account per role, for trying the app locally. The password is public (it is printed and in
+# this file), which is why seed-demo never creates these accounts in production.
+DEMO_PASSWORD = "riskreg-demo-2026"
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("admin@riskreg.local", "Ada Admin", "admin"),
+    DemoUser("security@riskreg.local", "Sam Security", "security"),
+    DemoUser("procurement@riskreg.local", "Priya Procurement", "procurement"),
+    DemoUser("engineer@riskreg.local", "Eli Engineer", "engineer"),
+    DemoUser("legal@riskreg.local", "Lee Legal", "legal"),
+    DemoUser("auditor@riskreg.local", "Aud Auditor", "auditor"),
 )

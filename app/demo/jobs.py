@@ -3,10 +3,12 @@
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from app.audit.service import Actor
+from app.auth import service as auth_service
+from app.auth.models import Role
 from app.core.config import get_settings
 from app.core.errors import InvalidState
 from app.demo import data
@@ -33,11 +35,47 @@ class SeedReport:
     vendors_existing: int
     integrations_created: int
     integrations_existing: int
+    users_created: int = 0
+    users_existing: int = 0
+    # Set when demo users were left out because RISKREG_ENV=production (vendors may still be forced).
+    users_refused_in_production: bool = False
+
+
+@dataclass(frozen=True)
+class UsersReport:
+    created: int
+    existing: int
+
+
+def seed_demo_users(session: Session) -> UsersReport:
+    """Create the demo users (one per role, the shared demo password) that are missing, by e-mail.
+
+    An existing account is left as it is, password included. Refuses in production, with no way to
+    force it: an account whose password is printed by this command must never exist there.
+    """
+    if get_settings().is_production:
+        raise DemoDataInProduction(
+            "demo users are never created with RISKREG_ENV=production: their password is public. "
+            "Create real accounts with `riskreg users create`."
+        )
+    created = existing = 0
+    for demo in data.DEMO_USERS:
+        try:
+            auth_service.get_user_by_email(session, demo.email)
+        except auth_service.UserNotFound:
+            auth_service.create_user(
+                session, actor=DEMO_ACTOR, email=demo.email, name=demo.name, role=Role(demo.role),
+                password=data.DEMO_PASSWORD,
+            )
+            created += 1
+        else:
+            existing += 1
+    return UsersReport(created=created, existing=existing)
 
 
 def _find_vendor(session: Session, legal_name: str) -> Vendor | None:
     # Case-insensitive, as the vendor service's uniqueness rule is.
-    stmt = select(Vendor).where(func.lower(Vendor.legal_name) == legal_name.lower())
+    stmt = select(Vendor).where(Vendor.legal_name_key == vendor_service.legal_name_key(legal_name))
     return session.execute(stmt).scalars().first()
 
 
@@ -47,12 +85,14 @@ def _find_integration(session: Session, vendor_id: int, name: str) -> Integratio
 
 
 def seed_demo(session: Session, *, force: bool = False) -> SeedReport:
-    """Create the demo vendors and integrations that are missing; leave existing ones untouched.
+    """Create the demo vendors, integrations and users that are missing; leave existing ones untouched.
 
-    Vendors are matched by legal name, integrations by (vendor, name), so a second run creates
-    nothing. Refuses in production unless `force`: demo vendors would pollute a real register.
+    Vendors are matched by legal name, integrations by (vendor, name), users by e-mail, so a second
+    run creates nothing. Refuses in production unless `force`: demo vendors would pollute a real
+    register. Demo users are skipped in production even with `force` (see `seed_demo_users`).
     """
-    if get_settings().is_production and not force:
+    production = get_settings().is_production
+    if production and not force:
         raise DemoDataInProduction(
             "seed-demo refuses to run with RISKREG_ENV=production: it would add fictional vendors and "
             "integrations to the live register. Run it with --force if that is really intended."
@@ -83,11 +123,15 @@ def seed_demo(session: Session, *, force: bool = False) -> SeedReport:
         # Only a vendor this run created is offboarded: an existing record is never changed.
         if created and demo.offboard_reason:
             vendor_service.offboard_vendor(session, vendor.id, actor=DEMO_ACTOR, reason=demo.offboard_reason)
+    users = UsersReport(created=0, existing=0) if production else seed_demo_users(session)
     report = SeedReport(
         vendors_created=vendors_created,
         vendors_existing=vendors_existing,
         integrations_created=integrations_created,
         integrations_existing=integrations_existing,
+        users_created=users.created,
+        users_existing=users.existing,
+        users_refused_in_production=production,
     )
     log.info(
         "demo data seeded",
@@ -97,6 +141,9 @@ def seed_demo(session: Session, *, force: bool = False) -> SeedReport:
             "integrations_created": integrations_created,
             "integrations_existing": integrations_existing,
             "integrations_skipped_offboarded": skipped,
+            "users_created": users.created,
+            "users_existing": users.existing,
+            "users_refused_in_production": production,
         },
     )
     return report

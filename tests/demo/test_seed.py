@@ -54,7 +54,8 @@ def test_first_run_creates_every_vendor_and_integration(db: Session) -> None:
     report = seed_demo(db)
 
     assert report == SeedReport(
-        vendors_created=N_VENDORS, vendors_existing=0, integrations_created=N_INTEGRATIONS, integrations_existing=0
+        vendors_created=N_VENDORS, vendors_existing=0, integrations_created=N_INTEGRATIONS, integrations_existing=0,
+        users_created=len(data.DEMO_USERS), users_existing=0,
     )
     assert db.execute(select(func.count()).select_from(Vendor)).scalar_one() == N_VENDORS
     assert db.execute(select(func.count()).select_from(Integration)).scalar_one() == N_INTEGRATIONS
@@ -67,7 +68,8 @@ def test_second_run_creates_nothing_and_reports_everything_existing(db: Session)
     again = seed_demo(db)
 
     assert again == SeedReport(
-        vendors_created=0, vendors_existing=N_VENDORS, integrations_created=0, integrations_existing=N_INTEGRATIONS
+        vendors_created=0, vendors_existing=N_VENDORS, integrations_created=0, integrations_existing=N_INTEGRATIONS,
+        users_created=0, users_existing=len(data.DEMO_USERS),
     )
     assert db.execute(select(func.count()).select_from(Vendor)).scalar_one() == N_VENDORS
     assert {(i.id, i.version) for i in _integrations(db)} == before
