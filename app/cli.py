@@ -355,6 +355,47 @@ def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
         typer.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
 
 
+questionnaires_cli = typer.Typer(help="Questionnaire files: check them, load them, list what is stored.",
+                                 no_args_is_help=True)
+cli.add_typer(questionnaires_cli, name="questionnaires")
+
+
+@questionnaires_cli.command("check")
+def questionnaires_check(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the questionnaire folder)")] = None,
+) -> None:
+    """Validate questionnaire files without touching the database; exit 1 listing every problem."""
+    from app.core.config import get_settings
+    from app.questionnaires import jobs as questionnaire_jobs
+
+    catalogue, problems = questionnaire_jobs.check(paths or [get_settings().questionnaire_dir])
+    for (key, version), loaded in sorted(catalogue.loaded.items()):
+        typer.echo(f"ok  {key} v{version}: {len(loaded.definition.questions())} questions ({loaded.path})")
+    for problem in problems:
+        typer.echo(f"error  {problem}", err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s); those files are not loaded", err=True)
+        raise typer.Exit(1)
+    if not catalogue.loaded:
+        typer.echo("no questionnaire files found", err=True)
+        raise typer.Exit(1)
+
+
+@questionnaires_cli.command("load")
+def questionnaires_load() -> None:
+    """Store the questionnaire folder in the database (the web process also does this at start-up)."""
+    from app.core.config import get_settings
+    from app.questionnaires import jobs as questionnaire_jobs
+
+    catalogue, report = questionnaire_jobs.load(get_settings().questionnaire_dir)
+    typer.echo(f"questionnaires: {len(catalogue.loaded)} loaded, {len(report.added)} added, "
+               f"{len(report.updated)} replaced, {len(catalogue.problems) + len(report.refused)} refused")
+    for problem in [*catalogue.problems, *report.refused]:
+        typer.echo(f"error  {problem}", err=True)
+    if catalogue.problems or report.refused:
+        raise typer.Exit(1)
+
+
 def _safe_url(url: str) -> str:
     """The database URL without its password, for messages."""
     from sqlalchemy.engine import make_url

@@ -1,7 +1,13 @@
 """The ASGI application: routers, middleware, error handlers."""
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__
 from app.audit.api import router as audit_router
@@ -12,6 +18,8 @@ from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from app.integrations.api import router as integrations_router
+from app.questionnaires import jobs as questionnaire_jobs
+from app.questionnaires.api import router as questionnaires_router
 from app.vendors.api import router as vendors_router
 from app.web.errors import install_page_errors
 from app.web.pages import router as pages_router
@@ -35,12 +43,26 @@ API_ROUTERS = [
     auth_api.me,
     auth_api.tokens,
     audit_router,
+    questionnaires_router,
 ]
 
 
-def create_app() -> FastAPI:
+@asynccontextmanager
+async def _load_questionnaires(app: FastAPI) -> AsyncIterator[None]:
+    """At start-up, load questionnaires/ into the database (in a thread: it does file and database I/O)."""
+    settings = get_settings()
+    try:
+        await anyio.to_thread.run_sync(questionnaire_jobs.load, settings.questionnaire_dir)
+    except SQLAlchemyError:
+        logging.getLogger("riskreg.questionnaires").exception("questionnaires not loaded: database unavailable")
+    yield
+
+
+def create_app(*, load_questionnaires: bool = True) -> FastAPI:
+    """The application. Tests pass `load_questionnaires=False` and load into their own database."""
     settings = get_settings()
     app = FastAPI(
+        lifespan=_load_questionnaires if load_questionnaires else None,
         title="riskreg",
         version=__version__,
         description=DESCRIPTION,

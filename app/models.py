@@ -3,6 +3,11 @@
 from app.audit.models import AuditEvent
 from app.auth.models import ApiToken, User, WebSession
 from app.integrations.models import Integration
+from app.questionnaires.models import QuestionnaireVersion
+from app.responses.models import Response, ResponseAnswer, ResponseInvite
 from app.vendors.models import Vendor
 
-__all__ = ["ApiToken", "AuditEvent", "Integration", "User", "Vendor", "WebSession"]
+__all__ = [
+    "ApiToken", "AuditEvent", "Integration", "QuestionnaireVersion", "Response", "ResponseAnswer", "ResponseInvite",
+    "User", "Vendor", "WebSession",
+]

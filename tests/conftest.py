@@ -138,7 +138,7 @@ def bind_to(application: FastAPI, connection: object) -> FastAPI:
 
 @pytest.fixture
 def app(connection: object) -> FastAPI:
-    return bind_to(create_app(), connection)
+    return bind_to(create_app(load_questionnaires=False), connection)
 
 
 @pytest.fixture
@@ -175,3 +175,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if "postgresql" in REQUIRED and not _ran.get("postgresql") and exitstatus == 0:
         print("\nRISKREG_TEST_REQUIRE=postgresql but no test ran on PostgreSQL")
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="session")
+def shipped_catalogue():
+    from app.core.config import ROOT
+    from app.questionnaires.loader import load_dir
+
+    return load_dir(ROOT / "questionnaires")
+
+
+@pytest.fixture
+def questionnaires(db: Session, shipped_catalogue):
+    """The shipped questionnaires, stored in this test's database as start-up would store them."""
+    from app.questionnaires import service as questionnaire_service
+
+    report = questionnaire_service.sync_catalogue(db, shipped_catalogue)
+    db.commit()
+    return report

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 from app.main import create_app
 from tests.conftest import bind_to
 
-APP = create_app()
+APP = create_app(load_questionnaires=False)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 

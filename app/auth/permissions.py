@@ -16,11 +16,12 @@ class Permission(StrEnum):
     integration_create = "integration:create"
     integration_update = "integration:update"
     audit_read = "audit:read"
+    questionnaire_read = "questionnaire:read"
     user_manage = "user:manage"
     account_self = "account:self"
 
 
-_READ_REGISTER = {Permission.vendor_read, Permission.integration_read}
+_READ_REGISTER = {Permission.vendor_read, Permission.integration_read, Permission.questionnaire_read}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.admin: frozenset(Permission),
@@ -51,6 +52,7 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.integration_create: "Record or request an integration",
     Permission.integration_update: "Edit an integration (engineers: only their own requests)",
     Permission.audit_read: "Read and verify the audit trail",
+    Permission.questionnaire_read: "Read questionnaires and which apply to an integration",
     Permission.user_manage: "Manage users, roles and anyone's API tokens",
     Permission.account_self: "See one's own account; create and revoke one's own API tokens",
 }

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER_SECRET = "dev-only-insecure-secret-key-change-me"
 
 
@@ -39,6 +40,7 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    questionnaire_dir: Path = ROOT / "questionnaires"
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> "Settings":

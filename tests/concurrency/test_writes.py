@@ -31,7 +31,7 @@ def live(scratch):
     with Session(engine) as session:
         headers = bearer(make_token(session, make_user(session, role="admin")))
         session.commit()
-    app = create_app()
+    app = create_app(load_questionnaires=False)
 
     def request_session(request: Request) -> Iterator[Session]:
         with open_session(write=is_write(request), engine=engine) as session:

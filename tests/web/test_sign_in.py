@@ -76,7 +76,7 @@ def production(connection, monkeypatch) -> Iterator[TestClient]:
     monkeypatch.setattr("app.main.get_settings", lambda: settings)
     from app.main import create_app
 
-    application = bind_to(create_app(), connection)
+    application = bind_to(create_app(load_questionnaires=False), connection)
     application.dependency_overrides[get_settings] = lambda: settings
     with TestClient(application, base_url="https://riskreg.example.com", raise_server_exceptions=False) as client:
         yield client
