@@ -20,6 +20,7 @@ from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddlewar
 from app.integrations.api import router as integrations_router
 from app.questionnaires import jobs as questionnaire_jobs
 from app.questionnaires.api import router as questionnaires_router
+from app.responses.api import router as responses_router
 from app.vendors.api import router as vendors_router
 from app.web.errors import install_page_errors
 from app.web.pages import router as pages_router
@@ -44,6 +45,7 @@ API_ROUTERS = [
     auth_api.tokens,
     audit_router,
     questionnaires_router,
+    responses_router,
 ]
 
 

@@ -17,27 +17,33 @@ class Permission(StrEnum):
     integration_update = "integration:update"
     audit_read = "audit:read"
     questionnaire_read = "questionnaire:read"
+    response_read = "response:read"
+    response_write = "response:write"
     user_manage = "user:manage"
     account_self = "account:self"
 
 
-_READ_REGISTER = {Permission.vendor_read, Permission.integration_read, Permission.questionnaire_read}
+_READ_REGISTER = {
+    Permission.vendor_read, Permission.integration_read, Permission.questionnaire_read, Permission.response_read
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.admin: frozenset(Permission),
     Role.security: frozenset(
         _READ_REGISTER
         | {Permission.vendor_write, Permission.integration_create, Permission.integration_update,
-           Permission.audit_read, Permission.account_self}
+           Permission.audit_read, Permission.response_write, Permission.account_self}
     ),
     Role.procurement: frozenset(
         _READ_REGISTER
         | {Permission.vendor_write, Permission.vendor_offboard, Permission.integration_create,
-           Permission.integration_update, Permission.account_self}
+           Permission.integration_update, Permission.response_write, Permission.account_self}
     ),
     # Engineers request integrations and may edit only the ones they requested (object-level rule).
     Role.engineer: frozenset(
-        _READ_REGISTER | {Permission.integration_create, Permission.integration_update, Permission.account_self}
+        _READ_REGISTER
+        | {Permission.integration_create, Permission.integration_update, Permission.response_write,
+           Permission.account_self}
     ),
     Role.legal: frozenset(_READ_REGISTER | {Permission.vendor_write, Permission.audit_read, Permission.account_self}),
     # Auditors read everything and change nothing (their own API tokens aside).
@@ -53,6 +59,8 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.integration_update: "Edit an integration (engineers: only their own requests)",
     Permission.audit_read: "Read and verify the audit trail",
     Permission.questionnaire_read: "Read questionnaires and which apply to an integration",
+    Permission.response_read: "Read responses and their scores",
+    Permission.response_write: "Start responses, answer and submit them, invite a vendor to answer",
     Permission.user_manage: "Manage users, roles and anyone's API tokens",
     Permission.account_self: "See one's own account; create and revoke one's own API tokens",
 }

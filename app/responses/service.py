@@ -1,0 +1,240 @@
+"""Response use cases: start one bound to a questionnaire version, save answers checked against their
+questions, submit when complete, score it."""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.audit import service as audit
+from app.audit.service import Actor
+from app.core.db import utcnow
+from app.core.errors import InvalidInput, InvalidState, NotFound
+from app.integrations import service as integration_service
+from app.integrations.exposure import Access, Criticality, ExposureInput, Volume, parse_categories
+from app.integrations.models import IntegrationStatus
+from app.questionnaires import scoring
+from app.questionnaires import service as questionnaire_service
+from app.questionnaires.definition import Question, QuestionnaireDef
+from app.questionnaires.models import QuestionnaireVersion
+from app.responses.models import Response, ResponseAnswer, ResponseStatus
+from app.responses.schemas import AnswerIn
+
+MAX_NUMBER = 1e12
+
+
+class ResponseNotFound(NotFound):
+    pass
+
+
+class ResponseSubmitted(InvalidState):
+    pass
+
+
+class InvalidAnswers(InvalidInput):
+    pass
+
+
+class IncompleteResponse(InvalidInput):
+    pass
+
+
+@dataclass(frozen=True)
+class ResponseView:
+    response: Response
+    version: QuestionnaireVersion
+    definition: QuestionnaireDef
+    answers: list[ResponseAnswer]
+    missing: list[str]
+    required: int
+
+
+def start_response(session: Session, *, actor: Actor, integration_id: int, key: str, version: int | None) -> Response:
+    integration = integration_service.get_integration(session, integration_id)
+    if integration.status == IntegrationStatus.retired:
+        raise InvalidState(f"Integration {integration_id} is retired; it takes no new responses.")
+    row = questionnaire_service.get_version(session, key, version)
+    response = Response(integration_id=integration_id, questionnaire_version_id=row.id,
+                        created_by_id=actor.id if actor.type == "user" else None)
+    session.add(response)
+    session.flush()
+    audit.record(session, actor=actor, action="response.started", subject_type="response", subject_id=response.id,
+                 changes={"integration_id": {"before": None, "after": integration_id},
+                          "questionnaire": {"before": None, "after": f"{row.key} v{row.version}"}})
+    return response
+
+
+def get_response(session: Session, response_id: int, *, lock: bool = False) -> Response:
+    response = session.get(Response, response_id, with_for_update=True if lock else None)
+    if response is None:
+        raise ResponseNotFound(f"No response with id {response_id}.")
+    return response
+
+
+def _answers(session: Session, response_id: int) -> list[ResponseAnswer]:
+    stmt = select(ResponseAnswer).where(ResponseAnswer.response_id == response_id).order_by(ResponseAnswer.id)
+    return list(session.execute(stmt).scalars())
+
+
+def to_scoring_answer(row: ResponseAnswer) -> scoring.Answer:
+    value = tuple(row.value) if isinstance(row.value, list) else row.value
+    return scoring.Answer(
+        question_id=row.question_id, value=value, na=row.na, na_reason=row.na_reason,
+        evidence=scoring.Evidence(row.evidence), compensating_control=row.compensating_accepted is True,
+        reviewer_points=row.reviewer_points,
+    )
+
+
+def missing_answers(definition: QuestionnaireDef, answers: dict[str, scoring.Answer]) -> tuple[list[str], int]:
+    """Required questions that are shown (given the answers so far) and have no answer (N/A counts)."""
+    by_id = {q.id: q for q in definition.questions()}
+    required = [q for q in definition.questions() if q.required and scoring.visible(q, answers, by_id)]
+    missing = [q.id for q in required if q.id not in answers]
+    return missing, len(required)
+
+
+def view(session: Session, response_id: int) -> ResponseView:
+    response = get_response(session, response_id)
+    version = session.get(QuestionnaireVersion, response.questionnaire_version_id)
+    assert version is not None
+    definition = questionnaire_service.definition_of(version)
+    rows = _answers(session, response_id)
+    missing, required = missing_answers(definition, {r.question_id: to_scoring_answer(r) for r in rows})
+    return ResponseView(response, version, definition, rows, missing, required)
+
+
+def check_answer(question: Question | None, answer: AnswerIn) -> str | None:
+    """Why `answer` does not fit `question`, or None when it does."""
+    if question is None:
+        return f"{answer.question_id}: no such question in this questionnaire version"
+    where = answer.question_id
+    if answer.na:
+        if not question.na_allowed:
+            return f"{where}: this question cannot be answered N/A"
+        if not answer.na_reason:
+            return f"{where}: N/A needs a reason (na_reason)"
+        if answer.value is not None:
+            return f"{where}: an N/A answer carries no value"
+        return None
+    value = answer.value
+    if value is None:
+        return None  # clears the answer
+    kind = question.type
+    if kind == "yes_no" and value not in ("yes", "no"):
+        return f"{where}: answer 'yes' or 'no'"
+    if kind == "choice" and value not in question.answer_values():
+        return f"{where}: choose one of {', '.join(sorted(question.answer_values()))}"
+    if kind == "multi":
+        if not isinstance(value, list) or not value:
+            return f"{where}: send a non-empty list of {', '.join(sorted(question.answer_values()))}"
+        unknown = [v for v in value if v not in question.answer_values()]
+        if unknown or len(set(value)) != len(value):
+            return f"{where}: each option once, from {', '.join(sorted(question.answer_values()))}"
+    if kind == "number" and (isinstance(value, bool) or not isinstance(value, int | float)
+                             or not math.isfinite(value) or abs(value) > MAX_NUMBER):
+        return f"{where}: send a number"
+    if kind == "text" and not isinstance(value, str):
+        return f"{where}: send text"
+    if kind == "date":
+        try:
+            date.fromisoformat(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return f"{where}: send a date as YYYY-MM-DD"
+    if kind == "document":
+        return f"{where}: a document question is answered by attaching a document, not a value"
+    return None
+
+
+def save_answers(
+    session: Session,
+    response_id: int,
+    *,
+    actor: Actor,
+    answers: Sequence[AnswerIn],
+    answered_by: str,
+    force_evidence: str | None = None,
+) -> ResponseView:
+    """Partial save: only the questions sent change. All answers are checked first; one bad answer
+    refuses the whole batch with every problem listed, and nothing is written."""
+    response = get_response(session, response_id, lock=True)
+    if response.status == ResponseStatus.submitted:
+        raise ResponseSubmitted(f"Response {response_id} was submitted; its answers can no longer change.")
+    current = view(session, response_id)
+    problems = [p for a in answers if (p := check_answer(current.definition.question(a.question_id), a))]
+    seen: set[str] = set()
+    for a in answers:
+        if a.question_id in seen:
+            problems.append(f"{a.question_id}: answered twice in one request")
+        seen.add(a.question_id)
+    if problems:
+        raise InvalidAnswers("; ".join(problems))
+    existing = {row.question_id: row for row in current.answers}
+    changes: dict[str, Any] = {}
+    now = utcnow()
+    for a in answers:
+        row = existing.get(a.question_id)
+        before = _facts(row) if row else None
+        if a.value is None and not a.na:
+            if row is not None:
+                session.delete(row)
+                changes[a.question_id] = {"before": before, "after": None}
+            continue
+        if row is None:
+            row = ResponseAnswer(response_id=response_id, question_id=a.question_id, answered_by=answered_by)
+            session.add(row)
+        row.value, row.na, row.na_reason, row.comment = a.value, a.na, a.na_reason, a.comment
+        row.evidence = force_evidence or a.evidence
+        row.compensating_control = a.compensating_control
+        if before is None or before.get("compensating_control") != a.compensating_control:
+            row.compensating_accepted = None  # a changed control needs a fresh review
+        row.answered_by, row.updated_at = answered_by, now
+        after = _facts(row)
+        if after != before:
+            changes[a.question_id] = {"before": before, "after": after}
+    if changes:
+        response.updated_at = now
+        session.flush()
+        audit.record(session, actor=actor, action="response.answers_saved", subject_type="response",
+                     subject_id=response_id, changes=changes)
+    return view(session, response_id)
+
+
+def _facts(row: ResponseAnswer) -> dict[str, Any]:
+    return {"value": row.value, "na": row.na, "na_reason": row.na_reason, "comment": row.comment,
+            "evidence": row.evidence, "compensating_control": row.compensating_control}
+
+
+def submit_response(session: Session, response_id: int, *, actor: Actor, submitted_by: str) -> ResponseView:
+    response = get_response(session, response_id, lock=True)
+    if response.status == ResponseStatus.submitted:
+        raise ResponseSubmitted(f"Response {response_id} was already submitted.")
+    current = view(session, response_id)
+    if current.missing:
+        raise IncompleteResponse(
+            f"{len(current.missing)} required question(s) are not answered: {', '.join(current.missing)}"
+        )
+    response.status = ResponseStatus.submitted
+    response.submitted_at = response.updated_at = utcnow()
+    response.submitted_by = submitted_by
+    session.flush()
+    audit.record(session, actor=actor, action="response.submitted", subject_type="response", subject_id=response_id,
+                 changes={"status": {"before": "draft", "after": "submitted"}})
+    return view(session, response_id)
+
+
+def score_response(session: Session, response_id: int) -> scoring.ScoreResult:
+    """Scores a response against its own questionnaire version and its integration's current exposure.
+
+    Register facts for policy gates (DPA in force, plan compliance, ...) join when their issues land."""
+    current = view(session, response_id)
+    integration = integration_service.get_integration(session, current.response.integration_id)
+    exposure = ExposureInput(
+        data_categories=parse_categories(integration.data_categories), access=Access(integration.access),
+        volume=Volume(integration.volume), business_criticality=Criticality(integration.business_criticality),
+    )
+    answers = {row.question_id: to_scoring_answer(row) for row in current.answers}
+    return scoring.score(current.definition, answers, exposure=exposure, content_hash=current.version.content_hash)

@@ -1,0 +1,115 @@
+"""Responses over the API: bound to a version, answers checked by type, submit only when complete, scored."""
+
+from pathlib import Path
+
+import pytest
+
+from app.questionnaires import service as questionnaire_service
+from app.questionnaires.loader import load_dir
+from tests.factories import make_integration
+from tests.questionnaires.test_loader import GOOD
+
+
+@pytest.fixture
+def tiny(db, tmp_path: Path):
+    (tmp_path / "tiny.v1.yaml").write_text(GOOD)
+    questionnaire_service.sync_catalogue(db, load_dir(tmp_path))
+    db.commit()
+    return tmp_path
+
+
+@pytest.fixture
+def started(client, db, tiny):
+    integration = make_integration(db)
+    db.commit()
+    response = client.post(f"/api/v1/integrations/{integration.id}/responses", json={"questionnaire": "tiny"})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def put(client, response_id, *answers):
+    return client.put(f"/api/v1/responses/{response_id}/answers", json={"answers": list(answers)})
+
+
+def test_a_new_response_is_bound_to_the_newest_version_and_lists_what_is_missing(started):
+    assert started["questionnaire"]["key"] == "tiny" and started["questionnaire"]["version"] == 1
+    assert started["status"] == "draft"
+    assert started["missing"] == ["access.mfa", "access.model"]  # access.review is hidden until model is saas
+
+
+def test_partial_saves_keep_earlier_answers_and_reveal_follow_ups(client, started):
+    rid = started["id"]
+    first = put(client, rid, {"question_id": "access.mfa", "value": "yes", "evidence": "independent"})
+    assert first.status_code == 200, first.text
+    second = put(client, rid, {"question_id": "access.model", "value": "saas"}).json()
+    assert {a["question_id"] for a in second["answers"]} == {"access.mfa", "access.model"}
+    assert second["missing"] == ["access.review"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragment"),
+    [
+        ({"question_id": "access.mfa", "value": "maybe"}, "answer 'yes' or 'no'"),
+        ({"question_id": "access.model", "value": "cloud"}, "choose one of onprem, saas"),
+        ({"question_id": "access.nothing", "value": "yes"}, "no such question"),
+        ({"question_id": "access.mfa", "na": True, "na_reason": "n/a"}, "cannot be answered N/A"),
+        ({"question_id": "access.mfa", "value": 3}, "answer 'yes' or 'no'"),
+        ({"question_id": "access.mfa", "value": "yes", "surprise": 1}, "unknown field"),
+    ],
+)
+def test_a_bad_answer_refuses_the_whole_batch(client, started, answer, fragment):
+    rid = started["id"]
+    response = put(client, rid, {"question_id": "access.model", "value": "saas"}, answer)
+    assert response.status_code == 422
+    assert fragment in response.json()["detail"]
+    assert client.get(f"/api/v1/responses/{rid}").json()["answers"] == []
+
+
+def test_submit_lists_missing_answers_then_freezes_the_response(client, started):
+    rid = started["id"]
+    put(client, rid, {"question_id": "access.mfa", "value": "yes"})
+    refused = client.post(f"/api/v1/responses/{rid}/submit")
+    assert refused.status_code == 422
+    assert "access.model" in refused.json()["detail"]
+    put(client, rid, {"question_id": "access.model", "value": "onprem"})
+    submitted = client.post(f"/api/v1/responses/{rid}/submit")
+    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
+    late = put(client, rid, {"question_id": "access.mfa", "value": "no"})
+    assert late.status_code == 409
+    assert client.post(f"/api/v1/responses/{rid}/submit").status_code == 409
+
+
+def test_the_score_explains_itself_question_by_question(client, started):
+    rid = started["id"]
+    put(client, rid,
+        {"question_id": "access.mfa", "value": "yes", "evidence": "independent"},
+        {"question_id": "access.model", "value": "saas", "evidence": "independent"},
+        {"question_id": "access.review", "value": "yes", "evidence": "independent"})
+    body = client.get(f"/api/v1/responses/{rid}/score").json()
+    assert body["assurance"] == 100 and body["verdict"] == "pass" and body["scorer"] == "scoring/1"
+    mfa = body["sections"][0]["questions"][0]
+    assert mfa == {"question_id": "access.mfa", "status": "answered", "weight": 3, "points": 1, "confidence": 1,
+                   "earned": 1}
+    put(client, rid, {"question_id": "access.mfa", "value": "no"})
+    blocked = client.get(f"/api/v1/responses/{rid}/score").json()
+    assert blocked["verdict"] == "blocked"
+    assert [f["question_id"] for f in blocked["findings"]] == ["access.mfa"]
+    assert blocked["inputs_hash"] != body["inputs_hash"]
+
+
+def test_a_response_stays_bound_to_its_version(client, db, started, tiny):
+    (tiny / "tiny.v2.yaml").write_text(GOOD.replace("version: 1", "version: 2").replace("access.mfa", "access.sso"))
+    questionnaire_service.sync_catalogue(db, load_dir(tiny))
+    db.commit()
+    rid = started["id"]
+    assert put(client, rid, {"question_id": "access.mfa", "value": "yes"}).status_code == 200
+    assert put(client, rid, {"question_id": "access.sso", "value": "yes"}).status_code == 422
+    assert client.get(f"/api/v1/responses/{rid}").json()["questionnaire"]["version"] == 1
+
+
+def test_unknown_questionnaire_or_integration(client, db, tiny):
+    integration = make_integration(db)
+    db.commit()
+    assert client.post(f"/api/v1/integrations/{integration.id}/responses",
+                       json={"questionnaire": "nope"}).status_code == 404
+    assert client.post("/api/v1/integrations/999999/responses", json={"questionnaire": "tiny"}).status_code == 404
