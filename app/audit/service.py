@@ -12,11 +12,10 @@ from sqlmodel import Session
 
 from app.audit import chain
 from app.audit.models import AuditEvent
-from app.core.db import utcnow
+from app.core.db import WRITE_LOCK, utcnow
 from app.core.pagination import PageResult, SortField, paginate, parse_sort, table_columns
 
 # Any constant works; it names the lock that serialises appends on PostgreSQL.
-_CHAIN_LOCK = 0x72697363  # "risc"
 
 
 @dataclass(frozen=True)
@@ -40,11 +39,12 @@ class Actor:
 def _lock_chain(session: Session) -> None:
     """Serialise appends so concurrent writers never fork the chain.
 
-    PostgreSQL: a transaction-scoped advisory lock, held until commit. SQLite: writing sessions
-    begin IMMEDIATE (app.core.db), so the database's single writer lock already serialises them.
+    PostgreSQL: the transaction-scoped advisory lock that writing sessions already take as they begin
+    (app.core.db.WRITE_LOCK; taking it again is a no-op), held until commit. SQLite: writing sessions
+    begin IMMEDIATE, so the database's single writer lock already serialises them.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
 
 
 def record(

@@ -141,6 +141,7 @@ def update_user(
     if changes.get("password") is not None:
         check_password_strength(changes["password"])
         user.password_hash = hash_password(changes["password"])
+        _end_web_sessions(session, user.id)  # type: ignore[arg-type]  (whoever knew the old one is signed out)
     after = _user_facts(user)
     if after == before and "password" not in changes:
         return user
@@ -161,10 +162,21 @@ def disable_user(session: Session, user_id: int, *, actor: Actor) -> User:
     if user.disabled_at is not None:
         raise UserDisabled(f"User {user.email} is already disabled.")
     user.disabled_at = user.updated_at = utcnow()
+    _end_web_sessions(session, user.id)  # type: ignore[arg-type]
     session.flush()
     audit.record(session, actor=actor, action="user.disabled", subject_type="user", subject_id=user.id,
                  changes={"disabled_at": {"before": None, "after": user.disabled_at}})
     return user
+
+
+def _end_web_sessions(session: Session, user_id: int) -> int:
+    now = utcnow()
+    sessions = session.execute(
+        select(WebSession).where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))  # type: ignore[union-attr]
+    ).scalars().all()
+    for web_session in sessions:
+        web_session.revoked_at = now
+    return len(sessions)
 
 
 # --- API tokens ---
@@ -180,7 +192,7 @@ def create_token(
     session: Session, *, actor: Actor, user: User, name: str, expires_in_days: int | None
 ) -> IssuedToken:
     if not user.is_active:
-        raise UserDisabled(f"User {user.email} is disabled; enable it before issuing tokens.")
+        raise UserDisabled(f"User {user.email} is disabled; no tokens can be issued for it.")
     secret = new_token()
     expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     token = ApiToken(user_id=user.id, name=name, token_hash=token_hash(secret), prefix=secret[:10],

@@ -41,10 +41,13 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     questionnaire_dir: Path = ROOT / "questionnaires"
+    # Set by Heroku on every dyno: its presence means "not a developer's machine".
+    dyno: str | None = Field(default=None, validation_alias="DYNO")
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> "Settings":
-        if self.env == "production":
+        # A Heroku dyno is never local development, whatever RISKREG_ENV says.
+        if self.env == "production" or self.dyno:
             secret = self.secret_key.get_secret_value()
             if secret == PLACEHOLDER_SECRET or len(secret) < 32:
                 raise ValueError(

@@ -135,10 +135,26 @@ def transaction(session: Session) -> Iterator[Session]:
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+# One lock serialises writing transactions on PostgreSQL, taken as each one begins. The audit chain
+# needs its appends serialised anyway; taking the same lock first (before any row lock) means two
+# writers can never hold locks in opposite orders, so they queue instead of deadlocking.
+WRITE_LOCK = 0x72697363  # "risc"
+
+
+def _take_write_lock(_session: Session, _transaction: Any, connection: Any) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+
+
 def open_session(*, write: bool, engine: Engine | None = None) -> Session:
-    """A session on `engine` (the app's by default); `write` begins SQLite transactions IMMEDIATE."""
+    """A session on `engine` (the app's by default). A writing session is serialised with every other:
+    SQLite transactions begin IMMEDIATE (its single writer lock), PostgreSQL ones take WRITE_LOCK."""
     engine = engine or get_engine()
-    return Session(engine.execution_options(sqlite_begin="IMMEDIATE") if write else engine, expire_on_commit=False)
+    if not write:
+        return Session(engine, expire_on_commit=False)
+    session = Session(engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
+    event.listen(session, "after_begin", _take_write_lock)
+    return session
 
 
 def is_write(request: Request) -> bool:

@@ -1,7 +1,7 @@
 """`Annotated` dependencies every router uses."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Path, Query, Request
@@ -79,7 +79,10 @@ def _parse_timestamp(value: Any) -> Any:
         raise ValueError(f"'{value}' is not an ISO 8601 time; use e.g. 2026-11-01T00:00:00Z") from None
     if parsed.tzinfo is None:
         raise ValueError(f"'{value}' has no offset; add Z or +hh:mm")
-    return parsed
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 has no UTC equivalent
+        raise ValueError(f"'{value}' is out of range; use a year between 2 and 9998") from None
 
 
 Timestamp = Annotated[datetime, BeforeValidator(_parse_timestamp)]

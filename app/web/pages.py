@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from app.auth import service as auth_service
 from app.auth.deps import Public
 from app.core.deps import SessionDep, SettingsDep
+from app.core.schemas import clean_text
 from app.core.security import MAX_PASSWORD_LENGTH
 from app.web.csrf import CsrfProtected, CsrfToken, FormCsrf, clear_csrf_cookie, new_csrf_token
 from app.web.deps import LOGIN_PATH, OptionalWebUser, WebUser, clear_session_cookie, session_secret, set_session_cookie
@@ -50,7 +51,13 @@ def login(
     if not email.strip() or not password:
         return _login_page(request, csrf, email=shown_email, error="Enter your e-mail address and password.",
                            status_code=422)
-    if len(email) > MAX_EMAIL_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+    normalised = auth_service.normalise_email(email)
+    try:
+        clean_text(normalised)
+    except ValueError:
+        normalised = ""
+    # Checked after normalising: lower-casing can lengthen text (İ becomes two characters).
+    if not normalised or len(normalised) > MAX_EMAIL_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
         # No account can match; refused without hashing or recording an over-long value.
         return _login_page(request, csrf, email=shown_email, error=WRONG_CREDENTIALS, status_code=401)
     result = auth_service.sign_in(

@@ -52,3 +52,9 @@ def test_filters_by_action_actor_and_time(client):
 def test_a_role_without_audit_read_is_refused(anonymous, auth_headers):
     assert anonymous.get("/api/v1/audit", headers=auth_headers("engineer")).status_code == 403
     assert anonymous.get("/api/v1/audit/verify", headers=auth_headers("procurement")).status_code == 403
+
+
+def test_times_without_a_utc_equivalent_are_422_not_500(client):
+    for value in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        response = client.get("/api/v1/audit", params={"since": value})
+        assert response.status_code == 422, value

@@ -147,3 +147,24 @@ def test_a_list_request_with_a_token_runs_no_password_hashing(anonymous, auth_he
     headers = auth_headers("auditor")
     monkeypatch.setattr(security, "_hasher", type("NoArgon2", (), {"verify": forbidden, "hash": forbidden})())
     assert anonymous.get("/api/v1/vendors", headers=headers).status_code == 200
+
+
+def test_a_password_change_signs_out_web_sessions(client, db):
+    from app.auth import service as auth_service
+
+    user = make_user(db, role="legal", password="the first passphrase")
+    signed_in = auth_service.sign_in(db, email=user.email, password="the first passphrase", max_failures=5,
+                                     window_seconds=900, session_hours=1)
+    db.commit()
+    assert auth_service.user_for_session(db, signed_in.session_secret) is not None
+    response = client.patch(f"/api/v1/users/{user.id}", json={"password": "a brand new passphrase"},
+                            headers={"If-Match": '"v1"'})
+    assert response.status_code == 200
+    assert auth_service.user_for_session(db, signed_in.session_secret) is None
+
+
+def test_nobody_disables_their_own_account(client, db):
+    me = client.get("/api/v1/me").json()
+    response = client.post(f"/api/v1/users/{me['id']}/disable")
+    assert response.status_code == 403
+    assert client.get("/api/v1/me").status_code == 200

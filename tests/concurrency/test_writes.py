@@ -18,6 +18,7 @@ from app.core.db import get_session, is_write, make_engine, open_session, transa
 from app.integrations.models import Integration
 from app.main import create_app
 from tests.factories import bearer, integration_payload, make_token, make_user, make_vendor, vendor_payload
+from tests.factories import make_integration as make_integration_row
 
 THREADS = 8
 
@@ -86,3 +87,19 @@ def test_offboarding_racing_new_integrations_leaves_none_active(live):
     with Session(engine) as session:
         left = session.execute(select(Integration.status).where(Integration.vendor_id == vendor.id)).scalars().all()
     assert left and set(left) == {"retired"}, Counter(left)
+
+
+def test_offboarding_while_its_integrations_are_edited_queues_instead_of_deadlocking(live):
+    client, engine = live
+    with Session(engine, expire_on_commit=False) as session:
+        vendor = make_vendor(session)
+        ids = [make_integration_row(session, vendor).id for _ in range(40)]
+        session.commit()
+    calls = [lambda i=i: client().patch(f"/api/v1/integrations/{i}", json={"purpose": "edited"},
+                                        headers={"If-Match": '"v1"'}) for i in ids[:THREADS * 2]]
+    calls.insert(THREADS, lambda: client().post(f"/api/v1/vendors/{vendor.id}/offboard", json={"reason": "race"}))
+    statuses = Counter(run_all(calls))
+    assert set(statuses) <= {200, 409, 412}, statuses  # edited, retired first, or changed under it; never 503/500
+    with Session(engine) as session:
+        left = session.execute(select(Integration.status).where(Integration.vendor_id == vendor.id)).scalars().all()
+    assert set(left) == {"retired"}

@@ -65,3 +65,11 @@ def test_unknown_env_is_refused(monkeypatch):
     monkeypatch.setenv("RISKREG_ENV", "staging")
     with pytest.raises(ValidationError, match="development"):
         Settings()
+
+
+def test_on_a_heroku_dyno_the_placeholder_secret_is_refused_even_in_development(monkeypatch):
+    monkeypatch.setenv("DYNO", "web.1")
+    monkeypatch.delenv("RISKREG_SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@h/d")
+    with pytest.raises(ValidationError, match="RISKREG_SECRET_KEY"):
+        Settings()

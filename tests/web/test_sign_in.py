@@ -205,3 +205,12 @@ def test_a_hostile_email_is_shown_literally(anonymous, hostile, shown):
     assert WRONG in response.text
     assert shown in response.text
     assert "<script>alert" not in response.text and "<img" not in response.text
+
+
+@pytest.mark.parametrize("email", ["a\x00b@x.test", "\u0130" + "a" * 253 + "@x"])
+def test_hostile_emails_are_refused_like_a_wrong_password(anonymous, email):
+    page = anonymous.get("/login")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    response = anonymous.post("/login", data={"email": email, "password": "whatever-long-enough",
+                                              "csrf_token": token})
+    assert response.status_code in (401, 422), response.text
