@@ -373,3 +373,21 @@ def test_floats_postgresql_returns_differently_still_verify(db: Session) -> None
         assert row["changes"] == event.changes
         assert chain.chain_hash(row["prev_hash"], row) == row["hash"]
     assert audit.verify_chain(db).ok
+
+
+def test_an_event_cannot_be_rewritten_by_inserting_over_it(db, backend):
+    from sqlalchemy import text as sql
+    from sqlalchemy.exc import DBAPIError
+
+    from app.audit import service as audit_service
+    from app.audit.service import Actor
+
+    event = audit_service.record(db, actor=Actor.system("tests"), action="x.y", subject_type="t", subject_id=1)
+    db.flush()
+    columns = "seq, at, actor_type, actor_id, actor, action, subject_type, subject_id, changes, prev_hash, hash"
+    values = ":seq, :at, 'system', NULL, 'mallory', 'x.y', 't', '1', '{}', :prev, :hash"
+    statement = (f"INSERT OR REPLACE INTO audit_event ({columns}) VALUES ({values})" if backend == "sqlite" else
+                 f"INSERT INTO audit_event ({columns}) VALUES ({values}) ON CONFLICT (seq) DO UPDATE SET actor = 'mallory'")
+    with pytest.raises(DBAPIError, match="append-only"):
+        with db.begin_nested():
+            db.execute(sql(statement), {"seq": event.seq, "at": event.at, "prev": event.prev_hash, "hash": event.hash})
