@@ -1,6 +1,7 @@
 """`python -m benchmarks`: seed a scratch SQLite register, time the list endpoints, compare throughput,
 then the audit trail (appends per second, verify of 100,000 events; PostgreSQL too when given a URL) and
-the cost auth adds to a list request.
+the cost auth adds to a list request, then the questionnaires (scoring a 300-question response, loading
+the shipped files).
 
 Prints figures and a MISSED marker for each target missed; always exits 0 (it reports, it does not assert).
 """
@@ -38,6 +39,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--audit-verify-events", type=int, default=100_000, help="chain length verified")
     parser.add_argument("--auth-requests", type=int, default=100, help="timed requests per auth round and mode")
     parser.add_argument("--auth-rounds", type=int, default=5, help="alternating token/override rounds")
+    parser.add_argument("--skip-questionnaires", action="store_true", help="skip the questionnaire scoring and loading part")
+    parser.add_argument("--score-runs", type=int, default=500, help="timed score() calls on the 300-question response")
+    parser.add_argument("--load-runs", type=int, default=20, help="timed load_dir() runs over questionnaires/")
     parser.add_argument("--postgres-url", default=os.environ.get("TEST_DATABASE_URL"),
                         help="PostgreSQL server for the audit figures (a scratch database is created there and "
                         "dropped); default $TEST_DATABASE_URL, none: SQLite only")
@@ -131,6 +135,8 @@ def _run(args: argparse.Namespace, work_dir: Path, database_url: str) -> int:
 
     if not args.skip_audit:
         missed += _audit_section(args, work_dir, create_app)
+    if not args.skip_questionnaires:
+        missed += _questionnaires_section(args)
     print(f"\n{missed} target(s) {MISSED}" if missed else "\nall targets met")
     return 0
 
@@ -178,6 +184,21 @@ def _audit_section(args: argparse.Namespace, work_dir: Path, create_app: Any) ->
     missed += (cost.cost_ms > audit.TARGET_AUTH_MS) + (cost.argon2_calls != 0)
     return missed
 
+
+def _questionnaires_section(args: argparse.Namespace) -> int:
+    """Scoring one 300-question response (synthetic, loaded through the real checks), then load_dir."""
+    from benchmarks import questionnaires
+
+    print(f"\nquestionnaires: score() on one synthetic response ({questionnaires.SECTIONS} sections x "
+          f"{questionnaires.QUESTIONS_PER_SECTION} questions, read by loader.parse, mixed answers, 2 policy checks); "
+          f"load_dir over the shipped files")
+    scoring = questionnaires.time_scoring(runs=args.score_runs, warmup=50)
+    for line in scoring.lines(WIDTH):
+        print(line)
+    loading = questionnaires.time_loading(runs=args.load_runs)
+    for line in loading.lines(WIDTH):
+        print(line)
+    return (not scoring.timing.ok) + (not loading.timing.ok) + (loading.problems > 0)
 
 
 if __name__ == "__main__":
