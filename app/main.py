@@ -21,6 +21,7 @@ from app.integrations.api import router as integrations_router
 from app.questionnaires import jobs as questionnaire_jobs
 from app.questionnaires.api import router as questionnaires_router
 from app.responses.api import router as responses_router
+from app.responses.pages import router as respond_pages_router
 from app.vendors.api import router as vendors_router
 from app.web.errors import install_page_errors
 from app.web.pages import router as pages_router
@@ -78,6 +79,7 @@ def create_app(*, load_questionnaires: bool = True) -> FastAPI:
     # HTML pages: kept out of the OpenAPI document and of API_ROUTERS (they sign in by cookie, not token).
     install_page_errors(app)
     app.include_router(pages_router)
+    app.include_router(respond_pages_router)  # the vendor's invite link: the link is the credential
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)

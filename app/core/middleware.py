@@ -63,13 +63,21 @@ class RequestContextMiddleware:
                 extra={
                     "request_id": request_id,
                     "method": scope["method"],
-                    "path": scope["path"],
+                    "path": _loggable_path(scope),
                     "route": getattr(route, "path", None),
                     "status": status,
                     "duration_ms": round((time.perf_counter() - began) * 1000, 2),
                     "user_id": scope["state"].get("user_id"),
                 },
             )
+
+
+def _loggable_path(scope: Scope) -> str:
+    """The request path, except where it carries a secret (a vendor's invite link): then its template."""
+    template = getattr(scope.get("route"), "path", None)
+    if template and "{secret}" in template:
+        return template
+    return str(scope["path"])
 
 
 class _BodyTooLarge(HTTPException):

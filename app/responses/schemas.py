@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import ConfigDict, EmailStr, Field, StrictFloat, StrictInt
 
 from app.core.schemas import LongText, MediumText, RequestModel, ResponseModel, text
 from app.questionnaires.definition import Key
@@ -11,7 +11,8 @@ from app.responses.models import ResponseStatus
 
 QuestionId = text(80)
 OptionValue = text(80)
-AnswerValue = StrictInt | StrictFloat | OptionValue | Annotated[list[OptionValue], Field(max_length=100)] | None
+# A string is an option value (checked against the question) or free text, up to 4,000 characters.
+AnswerValue = StrictInt | StrictFloat | LongText | Annotated[list[OptionValue], Field(max_length=100)] | None
 EvidenceLevel = Literal["self_attested", "document", "independent"]
 
 
@@ -93,3 +94,44 @@ class ResponsePublic(ResponseModel):
     submitted_at: datetime | None
     submitted_by: str | None
     version: int
+
+
+InviteState = Literal["active", "expired", "revoked"]
+
+
+class InviteCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"email": "security@vendor.example.com", "expires_in_days": 14}]}
+    )
+
+    email: EmailStr | None = Field(default=None, description="Who the link is for (kept as a record; nothing is sent)")
+    expires_in_days: int = Field(default=14, ge=1, le=90, strict=True)
+
+
+class InvitePublic(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"id": 3, "response_id": 4, "email": "security@vendor.example.com", "state": "active",
+                 "expires_at": "2026-11-15T09:30:00Z", "revoked_at": None, "created_at": "2026-11-01T09:30:00Z"}
+            ]
+        }
+    )
+
+    id: int
+    response_id: int
+    email: str | None
+    state: InviteState
+    expires_at: datetime
+    revoked_at: datetime | None
+    created_at: datetime
+
+
+class IssuedInvitePublic(InvitePublic):
+    """Returned once, when the invite is created: the link is never shown again (only its hash is kept)."""
+
+    url: str = Field(description="The vendor's link, relative to this server: /respond/<secret>")
+
+
+class InviteList(ResponseModel):
+    items: list[InvitePublic]

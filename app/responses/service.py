@@ -1,10 +1,8 @@
 """Response use cases: start one bound to a questionnaire version, save answers checked against their
 questions, submit when complete, score it."""
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -19,12 +17,11 @@ from app.integrations.exposure import Access, Criticality, ExposureInput, Volume
 from app.integrations.models import IntegrationStatus
 from app.questionnaires import scoring
 from app.questionnaires import service as questionnaire_service
-from app.questionnaires.definition import Question, QuestionnaireDef
+from app.questionnaires.definition import QuestionnaireDef
 from app.questionnaires.models import QuestionnaireVersion
 from app.responses.models import Response, ResponseAnswer, ResponseStatus
+from app.responses.rules import check_answer
 from app.responses.schemas import AnswerIn
-
-MAX_NUMBER = 1e12
 
 
 class ResponseNotFound(NotFound):
@@ -107,46 +104,20 @@ def view(session: Session, response_id: int) -> ResponseView:
     return ResponseView(response, version, definition, rows, missing, required)
 
 
-def check_answer(question: Question | None, answer: AnswerIn) -> str | None:
-    """Why `answer` does not fit `question`, or None when it does."""
-    if question is None:
-        return f"{answer.question_id}: no such question in this questionnaire version"
-    where = answer.question_id
-    if answer.na:
-        if not question.na_allowed:
-            return f"{where}: this question cannot be answered N/A"
-        if not answer.na_reason:
-            return f"{where}: N/A needs a reason (na_reason)"
-        if answer.value is not None:
-            return f"{where}: an N/A answer carries no value"
-        return None
-    value = answer.value
-    if value is None:
-        return None  # clears the answer
-    kind = question.type
-    if kind == "yes_no" and value not in ("yes", "no"):
-        return f"{where}: answer 'yes' or 'no'"
-    if kind == "choice" and value not in question.answer_values():
-        return f"{where}: choose one of {', '.join(sorted(question.answer_values()))}"
-    if kind == "multi":
-        if not isinstance(value, list) or not value:
-            return f"{where}: send a non-empty list of {', '.join(sorted(question.answer_values()))}"
-        unknown = [v for v in value if v not in question.answer_values()]
-        if unknown or len(set(value)) != len(value):
-            return f"{where}: each option once, from {', '.join(sorted(question.answer_values()))}"
-    if kind == "number" and (isinstance(value, bool) or not isinstance(value, int | float)
-                             or not math.isfinite(value) or abs(value) > MAX_NUMBER):
-        return f"{where}: send a number"
-    if kind == "text" and not isinstance(value, str):
-        return f"{where}: send text"
-    if kind == "date":
-        try:
-            date.fromisoformat(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            return f"{where}: send a date as YYYY-MM-DD"
-    if kind == "document":
-        return f"{where}: a document question is answered by attaching a document, not a value"
-    return None
+def import_answers(
+    session: Session, response_id: int, *, actor: Actor, data: bytes, answered_by: str
+) -> ResponseView:
+    """Apply a filled-in CSV export: every row is checked first (one bad row refuses the file, with each
+    bad row listed by line); rows equal to what is stored change nothing."""
+    from app.responses import spreadsheet  # the CSV format reads this module's rules; imported here to stay one-way
+
+    text = spreadsheet.decode(data)
+    response = get_response(session, response_id, lock=True)
+    if response.status == ResponseStatus.submitted:
+        raise ResponseSubmitted(f"Response {response_id} was submitted; its answers can no longer change.")
+    current = view(session, response_id)
+    answers = spreadsheet.changed_answers(spreadsheet.read_csv(text, current.definition), current.answers)
+    return save_answers(session, response_id, actor=actor, answers=answers, answered_by=answered_by)
 
 
 def save_answers(
