@@ -192,7 +192,11 @@ def _gate(question: Question, answer: Answer | None) -> GateResult | None:
         return None
     if answer is not None and answer.na and question.na_allowed:
         return GateResult(question.id, "question", "passed", gate.severity, gate.message)
-    if answer is None or answer.na or (answer.value is None and question.type != "document"):
+    if question.type == "document":  # met by an attached document, not by an answer: none means missing
+        in_date = answer is not None and answer.document_in_date
+        failed = not in_date and bool({"missing", "expired"} & set(gate.when))  # type: ignore[arg-type]
+        return GateResult(question.id, "question", "failed" if failed else "passed", gate.severity, gate.message)
+    if answer is None or answer.na or answer.value is None:
         return GateResult(question.id, "question", "not_answered", gate.severity, gate.message)
     if question.type == "number":
         failed = isinstance(answer.value, int | float) and gate.when.fails(float(answer.value))  # type: ignore[union-attr]

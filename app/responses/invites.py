@@ -239,11 +239,7 @@ def problems_with(
     if submit:
         missing, _required = response_service.missing_answers(current.definition, merged_answers(current, answers))
         for question_id in missing:
-            question = current.definition.question(question_id)
-            problems.setdefault(question_id, "Our team has to attach this document before the questionnaire can "
-                                             "be submitted; you can save your answers meanwhile."
-                                if question is not None and not answerable(question)
-                                else "This question needs an answer before you submit.")
+            problems.setdefault(question_id, "This question needs an answer before you submit.")
     return problems
 
 

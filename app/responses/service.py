@@ -87,9 +87,13 @@ def to_scoring_answer(row: ResponseAnswer) -> scoring.Answer:
 
 
 def missing_answers(definition: QuestionnaireDef, answers: dict[str, scoring.Answer]) -> tuple[list[str], int]:
-    """Required questions that are shown (given the answers so far) and have no answer (N/A counts)."""
+    """Required questions that are shown (given the answers so far) and have no answer (N/A counts).
+
+    Document questions are not asked of the respondent: they are met by attaching the document to the
+    vendor, and until then they score 0 (and fail their gate), so they never hold up a submission."""
     by_id = {q.id: q for q in definition.questions()}
-    required = [q for q in definition.questions() if q.required and scoring.visible(q, answers, by_id)]
+    required = [q for q in definition.questions()
+                if q.required and q.type != "document" and scoring.visible(q, answers, by_id)]
     missing = [q.id for q in required if q.id not in answers]
     return missing, len(required)
 

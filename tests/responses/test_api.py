@@ -113,3 +113,25 @@ def test_unknown_questionnaire_or_integration(client, db, tiny):
     assert client.post(f"/api/v1/integrations/{integration.id}/responses",
                        json={"questionnaire": "nope"}).status_code == 404
     assert client.post("/api/v1/integrations/999999/responses", json={"questionnaire": "tiny"}).status_code == 404
+
+
+def test_document_questions_never_hold_up_a_submission_but_score_zero_until_attached(client, db, tmp_path):
+    text = GOOD + """\
+      - id: access.report
+        text: Attach your SOC 2 Type II report
+        type: document
+        evidence: [soc2_type2]
+        gate: {when: [missing], severity: high, message: A current SOC 2 report is required.}
+        regulations: ["ISO/IEC 27001:2022 A.5.35"]
+        remediation: Provide the report.
+"""
+    (tmp_path / "tiny.v1.yaml").write_text(text)
+    questionnaire_service.sync_catalogue(db, load_dir(tmp_path))
+    integration = make_integration(db)
+    db.commit()
+    rid = client.post(f"/api/v1/integrations/{integration.id}/responses", json={"questionnaire": "tiny"}).json()["id"]
+    put(client, rid, {"question_id": "access.mfa", "value": "yes"}, {"question_id": "access.model", "value": "onprem"})
+    assert client.post(f"/api/v1/responses/{rid}/submit").status_code == 200
+    score = client.get(f"/api/v1/responses/{rid}/score").json()
+    assert score["verdict"] == "blocked"
+    assert [g["id"] for g in score["gates"] if g["status"] == "failed"] == ["access.report"]
