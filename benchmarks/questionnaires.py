@@ -16,9 +16,8 @@ on the machine does not inflate (wall well above cpu: the machine was busy, not 
 
 import hashlib
 import random
-import statistics
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from app.integrations.exposure import Access, Criticality, DataCategory, Exposur
 from app.questionnaires.definition import Question, QuestionnaireDef
 from app.questionnaires.loader import load_dir, parse
 from app.questionnaires.scoring import Answer, Evidence, PolicyCheck, ScoreResult, score
-from benchmarks.report import MISSED, percentile
+from benchmarks.report import Latency
 
 TARGET_SCORE_MS = 1.0
 TARGET_LOAD_MS = 200.0
@@ -42,36 +41,9 @@ POLICY = (
 )
 
 
-def verdict(ok: bool) -> str:
-    return "ok" if ok else MISSED
-
-
-@dataclass(frozen=True)
-class Timing:
-    """Like report.Latency, with three decimals: these figures are around a millisecond."""
-
-    label: str
-    samples_ms: tuple[float, ...]
-    cpu_ms: tuple[float, ...]
-    target_ms: float
-    note: str = ""
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.samples_ms)
-
-    @property
-    def p95(self) -> float:
-        return percentile(self.samples_ms, 95)
-
-    @property
-    def ok(self) -> bool:
-        return self.median <= self.target_ms
-
-    def line(self, width: int) -> str:
-        note = f"  [{self.note}]" if self.note else ""
-        return (f"{self.label:<{width}}  median {self.median:7.3f} ms  p95 {self.p95:7.3f} ms"
-                f"  cpu {statistics.median(self.cpu_ms):7.3f} ms  (target <= {self.target_ms:g} ms)  {verdict(self.ok)}{note}")
+def Timing(label: str, wall: Sequence[float], cpu: Sequence[float], target_ms: float, note: str = "") -> Latency:  # noqa: N802
+    """A Latency with the CPU time beside it, to three decimals: these figures are around a millisecond."""
+    return Latency(label, tuple(wall), (), target_ms, note, cpu_ms=tuple(cpu), decimals=3)
 
 
 # ---- the synthetic questionnaire ------------------------------------------------------------------
@@ -218,7 +190,7 @@ def score_call(definition: QuestionnaireDef, answers: Mapping[str, Answer], cont
 
 @dataclass(frozen=True)
 class Scoring:
-    timing: Timing
+    timing: Latency
     definition: QuestionnaireDef
     result: ScoreResult
     mix: dict[str, int]
@@ -257,7 +229,7 @@ def time_scoring(*, runs: int, warmup: int) -> Scoring:
 
 @dataclass(frozen=True)
 class Loading:
-    timing: Timing
+    timing: Latency
     files: int
     questions: int
     problems: int

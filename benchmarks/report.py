@@ -16,11 +16,15 @@ def percentile(values: Sequence[float], pct: float) -> float:
 
 @dataclass(frozen=True)
 class Latency:
+    """Wall-clock samples against a target; optionally the in-app time or the CPU time beside them."""
+
     label: str
     samples_ms: tuple[float, ...]
     in_app_ms: tuple[float, ...]
     target_ms: float
     note: str = ""
+    cpu_ms: tuple[float, ...] = ()
+    decimals: int = 1  # 3 for figures around a millisecond
 
     @property
     def median(self) -> float:
@@ -35,11 +39,13 @@ class Latency:
         return self.median <= self.target_ms
 
     def line(self, width: int) -> str:
-        in_app = f"  in-app {statistics.median(self.in_app_ms):6.1f} ms" if self.in_app_ms else ""
+        d, w = self.decimals, 5 + self.decimals
+        in_app = f"  in-app {statistics.median(self.in_app_ms):{w}.{d}f} ms" if self.in_app_ms else ""
+        cpu = f"  cpu {statistics.median(self.cpu_ms):{w}.{d}f} ms" if self.cpu_ms else ""
         verdict = "ok" if self.ok else MISSED
         note = f"  [{self.note}]" if self.note else ""
         return (
-            f"{self.label:<{width}}  median {self.median:6.1f} ms  p95 {self.p95:6.1f} ms{in_app}"
+            f"{self.label:<{width}}  median {self.median:{w}.{d}f} ms  p95 {self.p95:{w}.{d}f} ms{in_app}{cpu}"
             f"  (target <= {self.target_ms:g} ms)  {verdict}{note}"
         )
 
