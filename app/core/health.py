@@ -27,6 +27,7 @@ class Health(BaseModel):
 @router.get(
     "/healthz",
     dependencies=[Public],
+    response_model_exclude_none=True,
     responses={503: {"model": Health, "description": "The database cannot be reached"}},
 )
 def healthz(session: SessionDep) -> Health:
