@@ -15,6 +15,7 @@ from app.core.db import utcnow
 from app.core.errors import DomainError, InvalidInput, InvalidState, NotFound
 from app.core.security import new_token, token_hash
 from app.integrations import service as integration_service
+from app.integrations.models import IntegrationStatus
 from app.questionnaires import scoring
 from app.questionnaires.definition import Question, QuestionnaireDef
 from app.responses import service as response_service
@@ -46,6 +47,10 @@ class InviteRevoked(InviteGone):
 
 class InviteExpired(InviteGone):
     pass
+
+
+class InviteWithdrawn(InviteGone):
+    """The integration was retired (or its vendor offboarded): nothing is asked of the vendor any more."""
 
 
 class InviteClosed(InvalidState):
@@ -173,6 +178,8 @@ def resolve(session: Session, secret: str, *, lock: bool = False) -> tuple[Respo
             f"This link expired on {_day(invite.expires_at)}; ask {_sender(session, invite)} for a new one."
         )
     response = response_service.get_response(session, invite.response_id, lock=lock)
+    if integration_service.get_integration(session, response.integration_id).status == IntegrationStatus.retired:
+        raise InviteWithdrawn("This questionnaire is no longer needed: the service it was about has been retired.")
     if response.status == ResponseStatus.submitted:
         when = f" on {_day(response.submitted_at)}" if response.submitted_at else ""
         raise InviteClosed(f"This questionnaire was submitted{when}. Thank you; there is nothing more to answer.")

@@ -390,6 +390,17 @@ def test_an_expired_link_says_when_and_whom_to_ask(client, anonymous, db, respon
     assert listed[0]["state"] == "expired"
 
 
+def test_a_link_for_a_retired_integration_no_longer_works(client, anonymous, db, response_id):
+    from app.responses.models import Response
+
+    made = invite(client, response_id)
+    integration_id = db.get(Response, response_id).integration_id
+    vendor_id = client.get(f"/api/v1/integrations/{integration_id}").json()["vendor_id"]
+    assert client.post(f"/api/v1/vendors/{vendor_id}/offboard", json={"reason": "contract ended"}).status_code == 200
+    page = anonymous.get(made["url"])
+    assert page.status_code == 410 and "no longer needed" in page.text
+
+
 @pytest.mark.parametrize("secret", ["nope", "rr_" + "A" * 43, "x" * 5000, "%00"])
 def test_an_unknown_link_is_a_clear_404(anonymous, catalogue, secret):
     page = anonymous.get(f"/respond/{secret}")
