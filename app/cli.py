@@ -195,6 +195,17 @@ def users_disable(email: Annotated[str, typer.Option(help="The user's e-mail add
     typer.echo(f"disabled user {user.email}; their API tokens and sessions no longer work")
 
 
+@users_cli.command("enable")
+def users_enable(email: Annotated[str, typer.Option(help="The user's e-mail address")]) -> None:
+    """Let a disabled user sign in again; their old API tokens stay revoked."""
+    from app.auth import jobs as auth_jobs
+    from app.core.db import session_scope
+
+    with session_scope() as session:
+        user = auth_jobs.enable_user(session, actor=_cli_actor(), email=email)
+    typer.echo(f"enabled user {user.email}; they can sign in again and need new API tokens")
+
+
 @users_cli.command("list")
 def users_list() -> None:
     """List every user: e-mail, role, active or disabled, name."""

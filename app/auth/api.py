@@ -78,8 +78,14 @@ def update_user(
 
 @users.post("/{user_id}/disable", responses=errors(404, 409))
 def disable_user(user_id: RowId, session: SessionDep, response: Response, admin: Admin) -> UserPublic:
-    """Disable the account: its API tokens and sessions stop working at once."""
+    """Disable the account: its sessions end and its API tokens are revoked, at once."""
     return _with_etag(response, auth_service.disable_user(session, user_id, actor=actor_of(admin)))
+
+
+@users.post("/{user_id}/enable", responses=errors(404, 409))
+def enable_user(user_id: RowId, session: SessionDep, response: Response, admin: Admin) -> UserPublic:
+    """Let a disabled account sign in again. Its old API tokens stay revoked."""
+    return _with_etag(response, auth_service.enable_user(session, user_id, actor=actor_of(admin)))
 
 
 @users.post("/{user_id}/tokens", status_code=status.HTTP_201_CREATED, responses=errors(404, 409))

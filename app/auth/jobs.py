@@ -73,6 +73,12 @@ def disable_user(session: Session, *, actor: Actor, email: str) -> User:
     return auth_service.disable_user(session, user.id, actor=actor)
 
 
+def enable_user(session: Session, *, actor: Actor, email: str) -> User:
+    user = auth_service.get_user_by_email(session, email)
+    assert user.id is not None
+    return auth_service.enable_user(session, user.id, actor=actor)
+
+
 def iter_users(session: Session, *, page_size: int = 100) -> Iterator[Any]:
     """Every user in e-mail order, as rows (email, name, role, disabled_at, …), a page at a time."""
     cursor: str | None = None

@@ -155,17 +155,38 @@ def update_user(
 
 
 def disable_user(session: Session, user_id: int, *, actor: Actor) -> User:
-    """Disables the account: its tokens and sessions stop working at once (they are checked per request)."""
+    """Disables the account: its web sessions end and its API tokens are revoked for good, at once
+    (re-enabling the account later does not bring an old token back)."""
     user = get_user(session, user_id)
     if actor.type == "user" and actor.id == user.id:
         raise PermissionDenied("You cannot disable your own account.")
     if user.disabled_at is not None:
         raise UserDisabled(f"User {user.email} is already disabled.")
-    user.disabled_at = user.updated_at = utcnow()
+    now = utcnow()
+    user.disabled_at = user.updated_at = now
     _end_web_sessions(session, user.id)  # type: ignore[arg-type]
+    tokens = session.execute(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))  # type: ignore[union-attr]
+    ).scalars().all()
+    for token in tokens:
+        token.revoked_at = now
     session.flush()
     audit.record(session, actor=actor, action="user.disabled", subject_type="user", subject_id=user.id,
-                 changes={"disabled_at": {"before": None, "after": user.disabled_at}})
+                 changes={"disabled_at": {"before": None, "after": user.disabled_at},
+                          "tokens_revoked": {"before": None, "after": sorted(t.id for t in tokens)}})
+    return user
+
+
+def enable_user(session: Session, user_id: int, *, actor: Actor) -> User:
+    """Lets a disabled account sign in again; it needs new API tokens (the old ones stay revoked)."""
+    user = get_user(session, user_id)
+    if user.disabled_at is None:
+        raise InvalidState(f"User {user.email} is not disabled.")
+    before = user.disabled_at
+    user.disabled_at, user.updated_at = None, utcnow()
+    session.flush()
+    audit.record(session, actor=actor, action="user.enabled", subject_type="user", subject_id=user.id,
+                 changes={"disabled_at": {"before": before, "after": None}})
     return user
 
 

@@ -168,3 +168,20 @@ def test_nobody_disables_their_own_account(client, db):
     response = client.post(f"/api/v1/users/{me['id']}/disable")
     assert response.status_code == 403
     assert client.get("/api/v1/me").status_code == 200
+
+
+def test_re_enabling_a_user_does_not_bring_their_old_tokens_back(client, anonymous, db):
+    user = make_user(db, role="security")
+    old = make_token(db, user)
+    db.commit()
+    assert client.post(f"/api/v1/users/{user.id}/disable").status_code == 200
+    assert client.post(f"/api/v1/users/{user.id}/disable").status_code == 409
+    enabled = client.post(f"/api/v1/users/{user.id}/enable")
+    assert enabled.status_code == 200 and enabled.json()["active"] is True
+    assert anonymous.get("/api/v1/me", headers=bearer(old)).status_code == 401
+    fresh = client.post(f"/api/v1/users/{user.id}/tokens", json={"name": "after re-enable"}).json()["secret"]
+    assert anonymous.get("/api/v1/me", headers=bearer(fresh)).status_code == 200
+    assert client.post(f"/api/v1/users/{user.id}/enable").status_code == 409
+    actions = [e["action"] for e in client.get("/api/v1/audit", params={"subject_type": "user",
+                                                                        "subject_id": str(user.id), "sort": "seq"}).json()["items"]]
+    assert actions == ["user.created", "user.disabled", "user.enabled"]

@@ -70,6 +70,7 @@ EXPECTED = {
     ('GET', '/api/v1/users/{user_id}'): 'user:manage',
     ('PATCH', '/api/v1/users/{user_id}'): 'user:manage',
     ('POST', '/api/v1/users/{user_id}/disable'): 'user:manage',
+    ('POST', '/api/v1/users/{user_id}/enable'): 'user:manage',
     ('GET', '/api/v1/users/{user_id}/tokens'): 'user:manage',
     ('POST', '/api/v1/users/{user_id}/tokens'): 'user:manage',
     ('GET', '/api/v1/vendors'): 'vendor:read',
