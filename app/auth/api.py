@@ -30,6 +30,10 @@ Admin = Annotated[User, Requires(Permission.user_manage)]
 Self = Annotated[User, Requires(Permission.account_self)]
 
 
+def _issued(issued: auth_service.IssuedToken) -> IssuedTokenPublic:
+    return IssuedTokenPublic(**TokenPublic.model_validate(issued.token).model_dump(), secret=issued.secret)
+
+
 def _with_etag(response: Response, user: User) -> UserPublic:
     response.headers["ETag"] = etag(user.version)
     return UserPublic.of(user)
@@ -95,7 +99,7 @@ def create_token_for_user(user_id: RowId, data: TokenCreate, session: SessionDep
     issued = auth_service.create_token(
         session, actor=actor_of(admin), user=user, name=data.name, expires_in_days=data.expires_in_days
     )
-    return IssuedTokenPublic(**TokenPublic.model_validate(issued.token).model_dump(), secret=issued.secret)
+    return _issued(issued)
 
 
 @users.get("/{user_id}/tokens", responses=errors(404))
@@ -116,7 +120,7 @@ def create_own_token(data: TokenCreate, session: SessionDep, user: Self) -> Issu
     issued = auth_service.create_token(
         session, actor=actor_of(user), user=user, name=data.name, expires_in_days=data.expires_in_days
     )
-    return IssuedTokenPublic(**TokenPublic.model_validate(issued.token).model_dump(), secret=issued.secret)
+    return _issued(issued)
 
 
 @tokens.get("", responses=errors())

@@ -32,6 +32,11 @@ def text(max_length: int, min_length: int = 1) -> object:
     ]
 
 
+def unique(values: list[str]) -> list[str]:
+    """The list without repeats, first occurrence kept (for set-like list fields)."""
+    return list(dict.fromkeys(values))
+
+
 Name = text(200)
 Label = text(100)
 ShortText = text(500)

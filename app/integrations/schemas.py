@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, StringConstraints, field_validator, mode
 from app.core.countries import CountryCode
 from app.core.deps import MAX_ID
 from app.core.pagination import Page
-from app.core.schemas import Label, LongText, MediumText, Name, RequestModel, ResponseModel
+from app.core.schemas import Label, LongText, MediumText, Name, RequestModel, ResponseModel, unique
 from app.integrations.exposure import Access, Criticality, DataCategory, Tier, Volume
 from app.integrations.models import IntegrationKind, IntegrationStatus, Substitutability
 
@@ -39,10 +39,6 @@ def shape_problems(
     elif heroku_app or addon_plan:
         problems.append(f"heroku_app and addon_plan apply only to kind heroku_addon, not {kind}")
     return problems
-
-
-def _unique(values: list[str]) -> list[str]:
-    return list(dict.fromkeys(values))
 
 
 _EXAMPLE = {
@@ -81,7 +77,7 @@ class IntegrationCreate(RequestModel):
     heroku_app: HerokuAppName | None = None
     addon_plan: AddonPlan | None = None
 
-    _dedupe = field_validator("data_categories", "fields_shared", "transfer_countries")(_unique)
+    _dedupe = field_validator("data_categories", "fields_shared", "transfer_countries")(unique)
 
     @model_validator(mode="after")
     def _shape(self) -> "IntegrationCreate":
@@ -115,7 +111,7 @@ class IntegrationUpdate(RequestModel):
     heroku_app: HerokuAppName | None = None
     addon_plan: AddonPlan | None = None
 
-    _dedupe = field_validator("data_categories", "fields_shared", "transfer_countries")(_unique)
+    _dedupe = field_validator("data_categories", "fields_shared", "transfer_countries")(unique)
 
 
 class IntegrationPublic(ResponseModel):

@@ -7,7 +7,7 @@ from pydantic import AfterValidator, AnyUrl, ConfigDict, EmailStr, Field, UrlCon
 
 from app.core.countries import CountryCode
 from app.core.pagination import Page
-from app.core.schemas import Label, MediumText, Name, RequestModel, ResponseModel, ShortText
+from app.core.schemas import Label, MediumText, Name, RequestModel, ResponseModel, ShortText, unique
 from app.vendors.models import VendorStatus
 
 # A PATCH may move a vendor between these; offboarding has its own action and is final.
@@ -39,10 +39,6 @@ class Contact(RequestModel):
     role: Label | None = None
 
 
-def _unique(values: list[str]) -> list[str]:
-    return list(dict.fromkeys(values))
-
-
 _EXAMPLE = {
     "legal_name": "Papertrail Inc.",
     "name": "Papertrail",
@@ -66,7 +62,7 @@ class VendorCreate(RequestModel):
     contacts: list[Contact] = Field(default_factory=list, max_length=50)
     status: EditableStatus = "prospective"
 
-    _dedupe = field_validator("data_locations")(_unique)
+    _dedupe = field_validator("data_locations")(unique)
 
 
 class VendorUpdate(RequestModel):
@@ -83,7 +79,7 @@ class VendorUpdate(RequestModel):
     contacts: list[Contact] = Field(default=None, max_length=50)  # type: ignore[assignment]
     status: EditableStatus = None  # type: ignore[assignment]
 
-    _dedupe = field_validator("data_locations")(_unique)
+    _dedupe = field_validator("data_locations")(unique)
 
 
 class OffboardRequest(RequestModel):
