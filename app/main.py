@@ -17,6 +17,8 @@ from app.core.deps import reject_unknown_query
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
+from app.documents.api import UPLOAD_PATH
+from app.documents.api import router as documents_router
 from app.integrations.api import router as integrations_router
 from app.questionnaires import jobs as questionnaire_jobs
 from app.questionnaires.api import router as questionnaires_router
@@ -47,7 +49,10 @@ API_ROUTERS = [
     audit_router,
     questionnaires_router,
     responses_router,
+    documents_router,
 ]
+# Multipart framing and the form fields around the file: allowed on top of the file size limit.
+UPLOAD_OVERHEAD = 256 * 1024
 
 
 @asynccontextmanager
@@ -81,7 +86,10 @@ def create_app(*, load_questionnaires: bool = True) -> FastAPI:
     app.include_router(pages_router)
     app.include_router(respond_pages_router)  # the vendor's invite link: the link is the credential
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes,
+        route_limits={UPLOAD_PATH: settings.max_upload_bytes + UPLOAD_OVERHEAD},
+    )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.is_production)
     return app

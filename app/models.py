@@ -2,12 +2,14 @@
 
 from app.audit.models import AuditEvent
 from app.auth.models import ApiToken, User, WebSession
+from app.core.storage import FileChunk, StoredFile
+from app.documents.models import Document, DocumentIntegration
 from app.integrations.models import Integration
 from app.questionnaires.models import QuestionnaireVersion
 from app.responses.models import Response, ResponseAnswer, ResponseInvite
 from app.vendors.models import Vendor
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Integration", "QuestionnaireVersion", "Response", "ResponseAnswer", "ResponseInvite",
+    "ApiToken", "AuditEvent", "Document", "DocumentIntegration", "FileChunk", "Integration", "StoredFile", "QuestionnaireVersion", "Response", "ResponseAnswer", "ResponseInvite",
     "User", "Vendor", "WebSession",
 ]

@@ -19,12 +19,15 @@ class Permission(StrEnum):
     questionnaire_read = "questionnaire:read"
     response_read = "response:read"
     response_write = "response:write"
+    document_read = "document:read"
+    document_upload = "document:upload"
     user_manage = "user:manage"
     account_self = "account:self"
 
 
 _READ_REGISTER = {
-    Permission.vendor_read, Permission.integration_read, Permission.questionnaire_read, Permission.response_read
+    Permission.vendor_read, Permission.integration_read, Permission.questionnaire_read, Permission.response_read,
+    Permission.document_read,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -32,12 +35,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.security: frozenset(
         _READ_REGISTER
         | {Permission.vendor_write, Permission.integration_create, Permission.integration_update,
-           Permission.audit_read, Permission.response_write, Permission.account_self}
+           Permission.audit_read, Permission.response_write, Permission.document_upload, Permission.account_self}
     ),
     Role.procurement: frozenset(
         _READ_REGISTER
         | {Permission.vendor_write, Permission.vendor_offboard, Permission.integration_create,
-           Permission.integration_update, Permission.response_write, Permission.account_self}
+           Permission.integration_update, Permission.response_write, Permission.document_upload,
+           Permission.account_self}
     ),
     # Engineers request integrations and may edit only the ones they requested (object-level rule).
     Role.engineer: frozenset(
@@ -45,7 +49,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {Permission.integration_create, Permission.integration_update, Permission.response_write,
            Permission.account_self}
     ),
-    Role.legal: frozenset(_READ_REGISTER | {Permission.vendor_write, Permission.audit_read, Permission.account_self}),
+    Role.legal: frozenset(
+        _READ_REGISTER
+        | {Permission.vendor_write, Permission.audit_read, Permission.document_upload, Permission.account_self}
+    ),
     # Auditors read everything and change nothing (their own API tokens aside).
     Role.auditor: frozenset(_READ_REGISTER | {Permission.audit_read, Permission.account_self}),
 }
@@ -61,6 +68,8 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.questionnaire_read: "Read questionnaires and which apply to an integration",
     Permission.response_read: "Read responses and their scores",
     Permission.response_write: "Start responses, answer and submit them, invite a vendor to answer",
+    Permission.document_read: "Read agreements and evidence, download their files, see a vendor's policy facts",
+    Permission.document_upload: "Upload agreements and evidence, and new versions of them",
     Permission.user_manage: "Manage users, roles and anyone's API tokens",
     Permission.account_self: "See one's own account; create and revoke one's own API tokens",
 }

@@ -41,6 +41,18 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     questionnaire_dir: Path = ROOT / "questionnaires"
+    # Uploaded agreements and evidence: where their bytes live, and how large one may be.
+    storage_backend: Literal["database", "filesystem", "s3"] = "database"
+    storage_dir: Path | None = None  # filesystem backend; default <data_dir>/files
+    s3_bucket: str | None = None
+    s3_prefix: str = "documents/"
+    s3_endpoint_url: str | None = None  # for S3-compatible services; AWS when unset
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    # A document whose expiry (or auto-renewal notice deadline) is this close counts as `expiring`.
+    document_expiring_days: int = Field(default=60, ge=1, le=730)
     # Set by Heroku on every dyno: its presence means "not a developer's machine".
     dyno: str | None = Field(default=None, validation_alias="DYNO")
 
@@ -56,6 +68,13 @@ class Settings(BaseSettings):
                 )
             if self.database_url_raw is None:
                 raise ValueError("DATABASE_URL must be set in production (the dyno disk is ephemeral)")
+        if self.dyno and self.storage_backend == "filesystem":
+            raise ValueError(
+                "RISKREG_STORAGE_BACKEND=filesystem loses files on Heroku (the dyno disk is ephemeral); "
+                "use database or s3"
+            )
+        if self.storage_backend == "s3" and not self.s3_bucket:
+            raise ValueError("RISKREG_S3_BUCKET must be set when RISKREG_STORAGE_BACKEND is s3")
         return self
 
     @property
@@ -63,6 +82,10 @@ class Settings(BaseSettings):
         if self.database_url_raw:
             return normalise_database_url(self.database_url_raw)
         return f"sqlite:///{(self.data_dir / 'riskreg.sqlite3').as_posix()}"
+
+    @property
+    def storage_path(self) -> Path:
+        return self.storage_dir or self.data_dir / "files"
 
     @property
     def secure_cookies(self) -> bool:

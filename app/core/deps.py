@@ -96,6 +96,8 @@ _DESCRIPTIONS = {
     409: "Conflicts with the register's current state (duplicate, offboarded, retired)",
     412: "If-Match does not match the current ETag: someone changed it since you read it",
     413: "Request body too large",
+    415: "The uploaded file is not a type accepted here (judged by its bytes)",
+    500: "A stored file failed its integrity check and was not served",
     422: "Invalid input; `detail` says what to fix",
     428: "If-Match header missing",
 }

@@ -95,19 +95,26 @@ class BodySizeLimitMiddleware:
     """Refuses a body over `max_bytes` with 413, by `Content-Length` or while it streams in.
 
     Nothing downstream sees more than `max_bytes`, so nothing over the limit is parsed or written.
-    Routes that take uploads raise the limit for themselves with `route_limits`.
+    Routes that take uploads raise the limit for themselves with `route_limits`, keyed by path
+    template (`/api/v1/vendors/{vendor_id}/documents`; a `{name}` matches one path segment).
     """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int, route_limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.route_limits = route_limits or {}
+        self.route_limits = [(_template_pattern(t), limit) for t, limit in (route_limits or {}).items()]
+
+    def limit_for(self, path: str) -> int:
+        for pattern, limit in self.route_limits:
+            if pattern.fullmatch(path):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.route_limits.get(scope["path"], self.max_bytes)
+        limit = self.limit_for(scope["path"])
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and not length.isdigit():
             await _send_json(send, 400, {"error": "BadRequest", "detail": "Content-Length must be a number."}, close=True)
@@ -138,6 +145,11 @@ class BodySizeLimitMiddleware:
         except _BodyTooLarge:
             if not started:
                 await _reject(send, limit)
+
+
+def _template_pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]+\})", template)
+    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts if p))
 
 
 async def _reject(send: Send, limit: int) -> None:
