@@ -214,10 +214,15 @@ class FilesystemStore:
                     out.write(block)
                 out.flush()
                 os.fsync(fd)
+            # Python calls linkat(AT_SYMLINK_FOLLOW) only when given a directory fd; without one it calls
+            # link(), which links the /proc symlink itself and fails (EXDEV) instead of the file behind it.
+            directory = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
             try:
-                os.link(f"/proc/self/fd/{fd}", target, follow_symlinks=True)
+                os.link(f"/proc/self/fd/{fd}", target.name, dst_dir_fd=directory, follow_symlinks=True)
             except FileExistsError:
                 pass  # another writer stored the same bytes first
+            finally:
+                os.close(directory)
         finally:
             os.close(fd)
         _fsync_dir(target.parent)

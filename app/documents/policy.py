@@ -47,6 +47,7 @@ class VendorFacts:
     baa: int | None  # a BAA in force
     pci_aoc: int | None  # a PCI Attestation of Compliance in date
     mechanisms: dict[str, int]  # transfer mechanism → a document in force that provides it
+    in_force: dict[str, int]  # document type → the newest document of that type in force
 
     def transfer_covered(self, country: str) -> bool:
         """True when data may go to `country`: inside the EEA, an adequacy country, or a mechanism on file."""
@@ -70,7 +71,7 @@ def vendor_facts(documents: Iterable[DocumentFacts], *, today: date, expiring_da
         elif doc.terms.type == "dpa" and doc.transfer_mechanism in ("scc", "bcr", "dpf"):
             mechanisms[doc.transfer_mechanism] = doc.id
     return VendorFacts(on=today, dpa=found.get("dpa"), baa=found.get("baa"), pci_aoc=found.get("pci_aoc"),
-                       mechanisms=mechanisms)
+                       mechanisms=mechanisms, in_force=found)
 
 
 def _cite(doc_id: int | None) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, BinaryIO
+from urllib.parse import unquote
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -98,12 +99,14 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ ()-]+")
 
 
 def safe_file_name(name: str | None, media_type: str, fallback: str) -> str:
-    """A file name safe to show and to offer in Content-Disposition: the last path segment, accents
+    """A file name safe to show and to offer in Content-Disposition: percent-escapes decoded, the last
+    path segment, accents
     folded to ASCII, no control or shell characters, no leading dots, at most 100 characters, and the
     extension of what the bytes really are."""
-    base = (name or "").replace("\x00", "").replace("\\", "/").rsplit("/", 1)[-1]
+    # Browsers and httpx percent-encode `"`, CR, LF (and other controls) in multipart file names.
+    base = unquote(name or "").replace("\x00", "").replace("\\", "/").rsplit("/", 1)[-1]
     base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
-    base = _UNSAFE_NAME.sub("_", base).strip(" ._")
+    base = " ".join(_UNSAFE_NAME.sub("_", base).split()).strip(" ._")
     stem = base.rsplit(".", 1)[0] if "." in base else base
     stem = stem.strip(" ._")[:90] or fallback
     return stem + EXTENSIONS.get(media_type, ".bin")
@@ -361,11 +364,9 @@ def vendor_facts(session: Session, vendor_id: int, *, today: date, expiring_days
     )
 
 
-def integration_gates(
-    session: Session, integration: Integration, *, today: date, expiring_days: int
-) -> list[Any]:
-    """The document gates (GDPR DPA and transfers, HIPAA BAA, PCI AoC) for one integration on `today`."""
-    facts = vendor_facts(session, integration.vendor_id, today=today, expiring_days=expiring_days)
+def integration_gates(session: Session, integration: Integration, *, facts: policy.VendorFacts) -> list[Any]:
+    """The document gates (GDPR DPA and transfers, HIPAA BAA, PCI AoC) for one integration, given the
+    facts of its vendor's documents on a day."""
     return policy.document_gates(
         facts, data_categories=integration.data_categories, transfer_countries=integration.transfer_countries
     )

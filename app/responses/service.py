@@ -2,7 +2,8 @@
 questions, submit when complete, score it."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlmodel import Session
 
 from app.audit import service as audit
 from app.audit.service import Actor
+from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.errors import InvalidInput, InvalidState, NotFound
 from app.integrations import service as integration_service
@@ -201,15 +203,54 @@ def submit_response(session: Session, response_id: int, *, actor: Actor, submitt
     return view(session, response_id)
 
 
-def score_response(session: Session, response_id: int) -> scoring.ScoreResult:
-    """Scores a response against its own questionnaire version and its integration's current exposure.
+def score_response(
+    session: Session, response_id: int, *, today: date | None = None, expiring_days: int | None = None
+) -> scoring.ScoreResult:
+    """Scores a response against its own questionnaire version, its integration's current exposure and
+    the vendor's documents on `today`:
+    - a document question earns its points (at full confidence: the register holds the document) when a
+      document of one of its evidence types is in force;
+    - an answer claiming independent attestation counts as such only while a document of the question's
+      evidence types (any SOC 2 Type II, ISO 27001 or PCI AoC if it names none) is in force, and as
+      document-backed otherwise;
+    - the GDPR / HIPAA / PCI document gates (DPA, transfer mechanism, BAA, PCI AoC) join the gates."""
+    from app.documents import service as document_service  # documents build on responses' scoring inputs
 
-    Register facts for policy gates (DPA in force, plan compliance, ...) join when their issues land."""
+    today = today or date.today()
+    expiring_days = expiring_days or get_settings().document_expiring_days
     current = view(session, response_id)
     integration = integration_service.get_integration(session, current.response.integration_id)
     exposure = ExposureInput(
         data_categories=parse_categories(integration.data_categories), access=Access(integration.access),
         volume=Volume(integration.volume), business_criticality=Criticality(integration.business_criticality),
     )
-    answers = {row.question_id: to_scoring_answer(row) for row in current.answers}
-    return scoring.score(current.definition, answers, exposure=exposure, content_hash=current.version.content_hash)
+    facts = document_service.vendor_facts(session, integration.vendor_id, today=today, expiring_days=expiring_days)
+    answers: dict[str, scoring.Answer] = {}
+    for row in current.answers:
+        answer = to_scoring_answer(row)
+        question = current.definition.question(row.question_id)
+        if answer.evidence == scoring.Evidence.independent and not _attested(question, facts.in_force):
+            answer = replace(answer, evidence=scoring.Evidence.document)
+        answers[row.question_id] = answer
+    for question in current.definition.questions():
+        if question.type == "document" and question.id not in answers:
+            in_date = _attested(question, facts.in_force)
+            answers[question.id] = scoring.Answer(
+                question_id=question.id, document_in_date=in_date,
+                evidence=scoring.Evidence.independent if in_date else scoring.Evidence.self_attested,
+            )
+    policy = document_service.integration_gates(session, integration, facts=facts)
+    return scoring.score(current.definition, answers, exposure=exposure, content_hash=current.version.content_hash,
+                         policy=policy)
+
+
+# Independent attestations: what backs an "independent" claim on a question that names no evidence types.
+ATTESTATIONS = ("soc2_type2", "iso27001", "pci_aoc")
+
+
+def _attested(question: Any, in_force: dict[str, int]) -> bool:
+    """A document of one of the question's evidence types (or any attestation if it names none) is in force."""
+    if question is None:
+        return False
+    types = [str(t) for t in question.evidence] or ATTESTATIONS
+    return any(t in in_force for t in types)

@@ -31,6 +31,16 @@ def pdf_bytes(text: str = "Data processing agreement", *, pad: int = 0) -> bytes
     return bytes(out)
 
 
+def pdf_of_size(size: int) -> bytes:
+    """A well-formed PDF of exactly `size` bytes (at least about 600)."""
+    base = len(pdf_bytes())
+    for pad in range(size - base, size - base - 8, -1):
+        content = pdf_bytes(pad=pad)
+        if len(content) == size:
+            return content
+    raise ValueError(f"cannot make a PDF of {size} bytes")
+
+
 def upload(
     client: TestClient, vendor_id: int, content: bytes | None = None, *, name: str = "dpa-signed.pdf",
     declared: str = "application/pdf", headers: dict[str, str] | None = None, **fields: Any,

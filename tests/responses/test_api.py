@@ -6,6 +6,7 @@ import pytest
 
 from app.questionnaires import service as questionnaire_service
 from app.questionnaires.loader import load_dir
+from tests.documents.helpers import pdf_bytes, upload
 from tests.factories import make_integration
 from tests.questionnaires.test_loader import GOOD
 
@@ -79,8 +80,20 @@ def test_submit_lists_missing_answers_then_freezes_the_response(client, started)
     assert client.post(f"/api/v1/responses/{rid}/submit").status_code == 409
 
 
-def test_the_score_explains_itself_question_by_question(client, started):
+def attach_evidence(client, db, response_id):
+    """What makes independent claims and the GDPR gates hold: a SOC 2 report and a DPA with SCCs, in force."""
+    from app.responses.models import Response
+    from app.integrations.models import Integration
+
+    vendor_id = db.get(Integration, db.get(Response, response_id).integration_id).vendor_id
+    for fields in ({"type": "soc2_type2", "title": "SOC 2 Type II 2026", "expires_on": "2099-12-31"},
+                   {"type": "dpa", "title": "DPA", "transfer_mechanism": "scc"}):
+        assert upload(client, vendor_id, pdf_bytes(fields["title"]), **fields).status_code == 201
+
+
+def test_the_score_explains_itself_question_by_question(client, db, started):
     rid = started["id"]
+    attach_evidence(client, db, rid)
     put(client, rid,
         {"question_id": "access.mfa", "value": "yes", "evidence": "independent"},
         {"question_id": "access.model", "value": "saas", "evidence": "independent"},
@@ -95,6 +108,25 @@ def test_the_score_explains_itself_question_by_question(client, started):
     assert blocked["verdict"] == "blocked"
     assert [f["question_id"] for f in blocked["findings"]] == ["access.mfa"]
     assert blocked["inputs_hash"] != body["inputs_hash"]
+
+
+def test_without_documents_claims_are_capped_and_the_gdpr_gates_block(client, db, started):
+    rid = started["id"]
+    put(client, rid,
+        {"question_id": "access.mfa", "value": "yes", "evidence": "independent"},
+        {"question_id": "access.model", "value": "saas", "evidence": "independent"},
+        {"question_id": "access.review", "value": "yes", "evidence": "independent"})
+    body = client.get(f"/api/v1/responses/{rid}/score").json()
+    mfa = body["sections"][0]["questions"][0]
+    assert mfa["confidence"] == 0.85  # claimed independent, no SOC 2 / ISO 27001 on file: document-backed
+    gates = {g["id"]: g["status"] for g in body["gates"] if g["source"] == "policy"}
+    assert gates == {"policy.gdpr.dpa": "failed", "policy.gdpr.transfer": "failed"}  # personal data to the US
+    assert body["verdict"] == "blocked"
+    attach_evidence(client, db, rid)
+    after = client.get(f"/api/v1/responses/{rid}/score").json()
+    assert {g["id"]: g["status"] for g in after["gates"] if g["source"] == "policy"} == {
+        "policy.gdpr.dpa": "passed", "policy.gdpr.transfer": "passed"}
+    assert after["verdict"] == "pass" and after["assurance"] == 100
 
 
 def test_a_response_stays_bound_to_its_version(client, db, started, tiny):
@@ -127,7 +159,7 @@ def test_document_questions_never_hold_up_a_submission_but_score_zero_until_atta
 """
     (tmp_path / "tiny.v1.yaml").write_text(text)
     questionnaire_service.sync_catalogue(db, load_dir(tmp_path))
-    integration = make_integration(db)
+    integration = make_integration(db, data_categories=["logs_telemetry"])  # no personal data: no GDPR gates
     db.commit()
     rid = client.post(f"/api/v1/integrations/{integration.id}/responses", json={"questionnaire": "tiny"}).json()["id"]
     put(client, rid, {"question_id": "access.mfa", "value": "yes"}, {"question_id": "access.model", "value": "onprem"})
@@ -135,3 +167,9 @@ def test_document_questions_never_hold_up_a_submission_but_score_zero_until_atta
     score = client.get(f"/api/v1/responses/{rid}/score").json()
     assert score["verdict"] == "blocked"
     assert [g["id"] for g in score["gates"] if g["status"] == "failed"] == ["access.report"]
+    report = {"type": "soc2_type2", "title": "SOC 2 Type II", "effective_on": "2026-10-01"}
+    assert upload(client, integration.vendor_id, pdf_bytes("soc2"), **report).status_code == 201
+    attached = client.get(f"/api/v1/responses/{rid}/score").json()
+    assert [g["id"] for g in attached["gates"] if g["status"] == "failed"] == []
+    question = next(q for s in attached["sections"] for q in s["questions"] if q["question_id"] == "access.report")
+    assert question["earned"] == 1 and attached["verdict"] != "blocked"
