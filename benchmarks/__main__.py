@@ -42,6 +42,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--skip-questionnaires", action="store_true", help="skip the questionnaire scoring and loading part")
     parser.add_argument("--score-runs", type=int, default=500, help="timed score() calls on the 300-question response")
     parser.add_argument("--load-runs", type=int, default=20, help="timed load_dir() runs over questionnaires/")
+    parser.add_argument("--skip-documents", action="store_true", help="skip the document upload memory and speed part "
+                        "(a riskreg server per storage backend; run it alone with `python -m benchmarks.documents`)")
     parser.add_argument("--postgres-url", default=os.environ.get("TEST_DATABASE_URL"),
                         help="PostgreSQL server for the audit figures (a scratch database is created there and "
                         "dropped); default $TEST_DATABASE_URL, none: SQLite only")
@@ -137,6 +139,9 @@ def _run(args: argparse.Namespace, work_dir: Path, database_url: str) -> int:
         missed += _audit_section(args, work_dir, create_app)
     if not args.skip_questionnaires:
         missed += _questionnaires_section(args)
+    if not args.skip_documents:
+        from benchmarks import documents
+        missed += documents.section(work_dir / "documents", WIDTH)
     print(f"\n{missed} target(s) {MISSED}" if missed else "\nall targets met")
     return 0
 
