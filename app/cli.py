@@ -20,6 +20,8 @@ audit_cli = typer.Typer(help="Verify and export the audit trail.", no_args_is_he
 cli.add_typer(users_cli, name="users")
 cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(audit_cli, name="audit")
+documents_cli = typer.Typer(help="Agreements and evidence: check the stored files.", no_args_is_help=True)
+cli.add_typer(documents_cli, name="documents")
 
 
 class RoleName(StrEnum):
@@ -93,7 +95,8 @@ def seed_demo(
         report = demo_jobs.seed_demo(session, force=force)
     typer.echo(
         f"demo data: vendors created {report.vendors_created}, already present {report.vendors_existing}; "
-        f"integrations created {report.integrations_created}, already present {report.integrations_existing}"
+        f"integrations created {report.integrations_created}, already present {report.integrations_existing}; "
+        f"documents created {report.documents_created}"
     )
     if report.users_refused_in_production:
         typer.echo("demo users: none created, RISKREG_ENV=production (their password is public); "
@@ -311,6 +314,23 @@ def audit_verify() -> None:
         err=True,
     )
     raise typer.Exit(1)
+
+
+@documents_cli.command("verify")
+def documents_verify() -> None:
+    """Read every stored document file back and check it against its SHA-256: exit 0 if all are intact,
+    else exit 1 listing each damaged or missing file and the documents that use it."""
+    from app.core.db import open_session
+    from app.documents import jobs as document_jobs
+
+    with open_session(write=False) as session:
+        report = document_jobs.verify_files(session)
+    if report.problems:
+        for problem in report.problems:
+            typer.echo(f"DAMAGED {problem}", err=True)
+        typer.echo(f"{len(report.problems)} of {report.checked} stored files failed their check", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"stored files intact: {report.checked} files, {report.bytes} bytes checked against their SHA-256")
 
 
 @audit_cli.command("export")

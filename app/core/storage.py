@@ -79,7 +79,7 @@ class BlobStore(Protocol):
 
 
 def check_name(sha256: str) -> str:
-    if not _SHA256.match(sha256):
+    if not _SHA256.fullmatch(sha256):  # not match(): `$` also matches before a trailing newline
         raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
     return sha256
 
@@ -148,9 +148,13 @@ class DatabaseStore:
 
     def put(self, sha256: str, source: BinaryIO) -> None:
         check_name(sha256)
-        connection = self.session.connection()
+        if self.exists(sha256):
+            return  # the same bytes, already stored (as the other backends, storing twice is no error)
         table = FileChunk.__table__  # type: ignore[attr-defined]
         with self.session.begin_nested():  # a wrong hash takes back the chunks already inserted
+            # Asked for inside begin_nested(): the SAVEPOINT is only emitted when the session hands out
+            # its connection, so a connection taken before would insert outside it.
+            connection = self.session.connection()
             for seq, block in enumerate(_hashing_chunks(source, sha256)):
                 connection.execute(table.insert().values(sha256=sha256, seq=seq, data=block))
 

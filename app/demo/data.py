@@ -718,3 +718,47 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("legal@riskreg.local", "Lee Legal", "legal"),
     DemoUser("auditor@riskreg.local", "Aud Auditor", "auditor"),
 )
+
+
+@dataclass(frozen=True)
+class DemoDocument:
+    """An agreement or report on file for a demo vendor. Dates are days from the day of seeding, so the
+    demo always shows a mix: in force, expiring soon, expired, and an auto-renewal notice deadline."""
+
+    type: str
+    title: str
+    signed_days: int
+    expires_days: int | None = None
+    auto_renews: bool = False
+    notice_days: int | None = None
+    transfer_mechanism: str | None = None
+    breach_notice_hours: int | None = None
+    subprocessors: tuple[Mapping[str, str], ...] | None = None
+
+
+DEMO_DOCUMENTS: Mapping[str, tuple[DemoDocument, ...]] = {
+    "Salesforce, Inc.": (
+        DemoDocument("dpa", "Heroku Data Processing Addendum", -400, 700, transfer_mechanism="dpf",
+                     breach_notice_hours=48, subprocessors=(_aws("US"), _aws("IE"))),
+        DemoDocument("baa", "Heroku Shield Business Associate Agreement", -300, 430),
+        DemoDocument("soc2_type2", "Heroku SOC 2 Type II report", -90),
+        DemoDocument("msa", "Heroku Master Subscription Agreement", -700, 40, auto_renews=True, notice_days=30),
+    ),
+    "SolarWinds Worldwide, LLC": (
+        DemoDocument("dpa", "SolarWinds DPA (Papertrail)", -800, 45, transfer_mechanism="scc", breach_notice_hours=72,
+                     subprocessors=(_aws("US"),)),
+    ),
+    "Twilio Inc.": (
+        DemoDocument("dpa", "Twilio Data Protection Addendum", -500, 600, transfer_mechanism="bcr",
+                     breach_notice_hours=48, subprocessors=(_aws("US"), _gcp("US"))),
+        DemoDocument("iso27001", "Twilio ISO/IEC 27001 certificate", -200, 900),
+    ),
+    "Stripe, Inc.": (
+        DemoDocument("dpa", "Stripe Data Processing Agreement", -600, None, transfer_mechanism="dpf",
+                     breach_notice_hours=72),
+        DemoDocument("pci_aoc", "Stripe PCI DSS v4.0 Attestation of Compliance", -400, -35),
+    ),
+    "Zendesk, Inc.": (
+        DemoDocument("soc2_type2", "Zendesk SOC 2 Type II report", -420),
+    ),
+}

@@ -1,7 +1,9 @@
 """`riskreg seed-demo`: load the demo estate in `app.demo.data` through the domain services, once."""
 
+import io
 import logging
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -12,6 +14,7 @@ from app.auth.models import Role
 from app.core.config import get_settings
 from app.core.errors import InvalidState
 from app.demo import data
+from app.demo.pdf import minimal_pdf
 from app.integrations import service as integration_service
 from app.integrations.models import Integration, IntegrationStatus
 from app.integrations.schemas import IntegrationCreate
@@ -35,6 +38,7 @@ class SeedReport:
     vendors_existing: int
     integrations_created: int
     integrations_existing: int
+    documents_created: int = 0
     users_created: int = 0
     users_existing: int = 0
     # Set when demo users were left out because RISKREG_ENV=production (vendors may still be forced).
@@ -84,6 +88,41 @@ def _find_integration(session: Session, vendor_id: int, name: str) -> Integratio
     return session.execute(stmt).scalars().first()
 
 
+def _seed_documents(session: Session) -> int:
+    """Demo agreements and reports, for demo vendors that have no documents yet (so a rerun adds none)."""
+    from fastapi import UploadFile
+
+    from app.documents import service as document_service
+    from app.documents.models import Document
+    from app.documents.schemas import DocumentUpload
+
+    settings = get_settings()
+    today = date.today()
+    created = 0
+    for legal_name, documents in data.DEMO_DOCUMENTS.items():
+        vendor = _find_vendor(session, legal_name)
+        if vendor is None or session.execute(select(Document.id).where(Document.vendor_id == vendor.id)).first():
+            continue
+        for demo in documents:
+            content = minimal_pdf(f"{demo.title} - {legal_name} - demo document, not a real agreement")
+            upload = DocumentUpload(
+                file=UploadFile(io.BytesIO(content), filename=f"{demo.title}.pdf"),
+                type=demo.type, title=demo.title,
+                signed_on=today + timedelta(days=demo.signed_days),
+                effective_on=today + timedelta(days=demo.signed_days),
+                expires_on=None if demo.expires_days is None else today + timedelta(days=demo.expires_days),
+                auto_renews=demo.auto_renews, notice_days=demo.notice_days,
+                transfer_mechanism=demo.transfer_mechanism, breach_notice_hours=demo.breach_notice_hours,
+                subprocessors=None if demo.subprocessors is None else [dict(s) for s in demo.subprocessors],
+            )
+            document_service.upload_document(
+                session, actor=DEMO_ACTOR, vendor_id=vendor.id, upload=upload,  # type: ignore[arg-type]
+                backend=settings.storage_backend, max_bytes=settings.max_upload_bytes,
+            )
+            created += 1
+    return created
+
+
 def seed_demo(session: Session, *, force: bool = False) -> SeedReport:
     """Create the demo vendors, integrations and users that are missing; leave existing ones untouched.
 
@@ -123,12 +162,14 @@ def seed_demo(session: Session, *, force: bool = False) -> SeedReport:
         # Only a vendor this run created is offboarded: an existing record is never changed.
         if created and demo.offboard_reason:
             vendor_service.offboard_vendor(session, vendor.id, actor=DEMO_ACTOR, reason=demo.offboard_reason)
+    documents_created = _seed_documents(session)
     users = UsersReport(created=0, existing=0) if production else seed_demo_users(session)
     report = SeedReport(
         vendors_created=vendors_created,
         vendors_existing=vendors_existing,
         integrations_created=integrations_created,
         integrations_existing=integrations_existing,
+        documents_created=documents_created,
         users_created=users.created,
         users_existing=users.existing,
         users_refused_in_production=production,

@@ -29,6 +29,7 @@ from tests.factories import make_vendor
 
 N_VENDORS = len(data.VENDORS)
 N_INTEGRATIONS = sum(len(v.integrations) for v in data.VENDORS)
+N_DOCUMENTS = sum(len(d) for d in data.DEMO_DOCUMENTS.values())
 
 
 def _integrations(db: Session) -> list[Integration]:
@@ -55,7 +56,7 @@ def test_first_run_creates_every_vendor_and_integration(db: Session) -> None:
 
     assert report == SeedReport(
         vendors_created=N_VENDORS, vendors_existing=0, integrations_created=N_INTEGRATIONS, integrations_existing=0,
-        users_created=len(data.DEMO_USERS), users_existing=0,
+        documents_created=N_DOCUMENTS, users_created=len(data.DEMO_USERS), users_existing=0,
     )
     assert db.execute(select(func.count()).select_from(Vendor)).scalar_one() == N_VENDORS
     assert db.execute(select(func.count()).select_from(Integration)).scalar_one() == N_INTEGRATIONS
@@ -73,6 +74,22 @@ def test_second_run_creates_nothing_and_reports_everything_existing(db: Session)
     )
     assert db.execute(select(func.count()).select_from(Vendor)).scalar_one() == N_VENDORS
     assert {(i.id, i.version) for i in _integrations(db)} == before
+
+
+def test_demo_documents_show_every_status_a_reviewer_meets(db: Session) -> None:
+    from datetime import date
+
+    from app.documents import service as document_service
+
+    seed_demo(db)
+    statuses: set[str] = set()
+    for vendor in _vendors(db):
+        views = document_service.list_documents(db, vendor.id, today=date.today(), expiring_days=60)
+        statuses |= {v.standing.status.value for v in views}
+    assert {"in_force", "expiring", "expired"} <= statuses
+    heroku = next(v for v in _vendors(db) if v.legal_name == "Salesforce, Inc.")
+    facts = document_service.vendor_facts(db, heroku.id, today=date.today(), expiring_days=60)
+    assert facts.dpa and facts.baa and facts.transfer_covered("US")
 
 
 def test_existing_vendor_is_matched_by_legal_name_case_insensitively_and_left_unchanged(db: Session) -> None:
