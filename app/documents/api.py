@@ -92,6 +92,22 @@ def list_documents(
     return DocumentPage(items=[public(v) for v in views], total=len(views), next=None)
 
 
+@router.get("/api/v1/documents", response_model=DocumentPage, responses=errors())
+def list_all_documents(
+    session: SessionDep,
+    _user: Reader,
+    type: Annotated[DocumentType | None, Query()] = None,
+    status: Annotated[DocumentStatus | None, Query(description="Status on `on` (today by default)")] = None,
+    on: StatusOn = None,
+) -> DocumentPage:
+    """Every vendor's documents, newest first: `?status=expiring` is what needs renewing soon,
+    `?status=expired` what has lapsed."""
+    views = document_service.list_documents(
+        session, None, today=_today(on), expiring_days=get_settings().document_expiring_days, type=type, status=status
+    )
+    return DocumentPage(items=[public(v) for v in views], total=len(views), next=None)
+
+
 @router.get("/api/v1/documents/{document_id}", responses=errors(404))
 def get_document(document_id: RowId, session: SessionDep, _user: Reader, on: StatusOn = None) -> DocumentDetail:
     """One document with its status, and for a DPA version the sub-processor changes from the one it supersedes."""

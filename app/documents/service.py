@@ -177,12 +177,15 @@ def view_document(session: Session, document_id: int, *, today: date, expiring_d
 
 
 def list_documents(
-    session: Session, vendor_id: int, *, today: date, expiring_days: int,
+    session: Session, vendor_id: int | None, *, today: date, expiring_days: int,
     type: DocumentType | None = None, status: DocumentStatus | None = None,
 ) -> list[DocumentView]:
-    """A vendor's documents, newest first. Status is computed for `today`, so it filters after loading."""
-    vendor_service.get_vendor(session, vendor_id)
-    stmt = select(Document).where(Document.vendor_id == vendor_id).order_by(Document.id.desc())  # type: ignore[union-attr]
+    """Documents of one vendor (or of every vendor), newest first. Status is computed for `today`, so it
+    filters after loading; a register holds documents in the thousands, not millions."""
+    stmt = select(Document).order_by(Document.id.desc())  # type: ignore[union-attr]
+    if vendor_id is not None:
+        vendor_service.get_vendor(session, vendor_id)
+        stmt = stmt.where(Document.vendor_id == vendor_id)
     if type is not None:
         stmt = stmt.where(Document.type == type)
     views = _views(session, list(session.scalars(stmt)), today=today, expiring_days=expiring_days)

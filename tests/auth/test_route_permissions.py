@@ -65,6 +65,7 @@ EXPECTED = {
     ('POST', '/api/v1/vendors/{vendor_id}/documents'): 'document:upload',
     ('GET', '/api/v1/vendors/{vendor_id}/documents'): 'document:read',
     ('GET', '/api/v1/vendors/{vendor_id}/policy-facts'): 'document:read',
+    ('GET', '/api/v1/documents'): 'document:read',
     ('GET', '/api/v1/documents/{document_id}'): 'document:read',
     ('GET', '/api/v1/documents/{document_id}/versions'): 'document:read',
     ('GET', '/api/v1/documents/{document_id}/content'): 'document:read',

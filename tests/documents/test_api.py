@@ -237,6 +237,8 @@ def test_status_is_computed_for_the_day_asked_and_filters_the_list(client, vendo
     last_month = (today - timedelta(days=30)).isoformat()
     back_then = client.get(f"/api/v1/documents/{ids['expired']}", params={"on": last_month}).json()
     assert back_then["status"] == "expiring" and back_then["status_on"] == last_month
+    everywhere = client.get("/api/v1/documents", params={"status": "expired"}).json()
+    assert [d["id"] for d in everywhere["items"]] == [ids["expired"]]
     assert client.get(f"/api/v1/vendors/{vendor.id}/documents", params={"status": "bogus"}).status_code == 422
     assert client.get("/api/v1/vendors/999999/documents").status_code == 404
 
