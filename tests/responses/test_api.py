@@ -82,8 +82,8 @@ def test_submit_lists_missing_answers_then_freezes_the_response(client, started)
 
 def attach_evidence(client, db, response_id):
     """What makes independent claims and the GDPR gates hold: a SOC 2 report and a DPA with SCCs, in force."""
-    from app.responses.models import Response
     from app.integrations.models import Integration
+    from app.responses.models import Response
 
     vendor_id = db.get(Integration, db.get(Response, response_id).integration_id).vendor_id
     for fields in ({"type": "soc2_type2", "title": "SOC 2 Type II 2026", "expires_on": "2099-12-31"},
