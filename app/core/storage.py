@@ -304,6 +304,7 @@ class S3Store:
     def put(self, sha256: str, source: BinaryIO) -> None:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        check_name(sha256)
         start = source.tell()
         digest = hashlib.sha256()
         length = 0
