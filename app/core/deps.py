@@ -1,7 +1,8 @@
 """`Annotated` dependencies every router uses."""
 
+import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Path, Query, Request
@@ -88,6 +89,21 @@ def _parse_timestamp(value: Any) -> Any:
 Timestamp = Annotated[datetime, BeforeValidator(_parse_timestamp)]
 
 
+def _parse_day(value: Any) -> Any:
+    """A day as YYYY-MM-DD only: pydantic alone would also take `0` (a Unix time) as 1970-01-01."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"'{value}' is not a date; use YYYY-MM-DD, e.g. 2026-11-29")
+
+
+Day = Annotated[date, BeforeValidator(_parse_day)]
+
+
 _DESCRIPTIONS = {
     401: "No valid API token: send `Authorization: Bearer <token>`",
     403: "Your role does not allow this",
@@ -98,6 +114,7 @@ _DESCRIPTIONS = {
     413: "Request body too large",
     415: "The uploaded file is not a type accepted here (judged by its bytes)",
     500: "A stored file failed its integrity check and was not served",
+    503: "A service this needs (database, file store, Heroku API) did not answer; retry after `Retry-After`",
     422: "Invalid input; `detail` says what to fix",
     428: "If-Match header missing",
 }
@@ -111,5 +128,5 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 __all__ = [
     "DEFAULT_LIMIT", "MAX_ID", "Cursor", "IfMatch", "Limit", "RowId", "RowIdFilter", "Search", "SessionDep", "sort_param",
-    "SettingsDep", "Timestamp", "errors", "reject_unknown_query",
+    "SettingsDep", "Timestamp", "Day", "errors", "reject_unknown_query",
 ]

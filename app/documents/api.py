@@ -10,7 +10,7 @@ from app.auth.deps import Requires, actor_of
 from app.auth.models import User
 from app.auth.permissions import Permission
 from app.core.config import Settings, get_settings
-from app.core.deps import RowId, SessionDep, errors
+from app.core.deps import Day, RowId, SessionDep, errors
 from app.documents import service as document_service
 from app.documents.models import DocumentType
 from app.documents.schemas import (
@@ -28,7 +28,7 @@ router = APIRouter(tags=["documents"])
 Reader = Annotated[User, Requires(Permission.document_read)]
 Uploader = Annotated[User, Requires(Permission.document_upload)]
 StatusOn = Annotated[
-    date | None, Query(description="Compute status for this day instead of today (what was in force then)")
+    Day | None, Query(description="Compute status for this day (YYYY-MM-DD) instead of today: what was in force then")
 ]
 UPLOAD_PATH = "/api/v1/vendors/{vendor_id}/documents"
 

@@ -286,3 +286,9 @@ def test_a_file_over_the_upload_limit_is_413_and_stores_nothing(small_limit, aut
         assert far_over.status_code == 413 and far_over.json()["error"] == "PayloadTooLarge"
         assert counts(db) == before
         assert upload(c, vendor.id, pdf_of_size(4096)).status_code == 201  # exactly the limit
+
+
+@pytest.mark.parametrize("value", ["0", "1700000000", "2026-13-01", "29/11/2026", "2026-11-29T00:00:00Z"])
+def test_the_status_day_must_be_a_calendar_date(client, vendor, value):
+    response = client.get("/api/v1/documents", params={"on": value})
+    assert response.status_code == 422 and "YYYY-MM-DD" in response.text
