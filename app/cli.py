@@ -12,6 +12,7 @@ from app import __version__
 
 if TYPE_CHECKING:
     from app.audit.service import Actor
+    from app.heroku.importer import ImportReport
 
 cli = typer.Typer(help="riskreg: the vendor and Heroku add-on risk register.", no_args_is_help=True)
 users_cli = typer.Typer(help="Manage user accounts and their roles.", no_args_is_help=True)
@@ -22,6 +23,8 @@ cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(audit_cli, name="audit")
 documents_cli = typer.Typer(help="Agreements and evidence: check the stored files.", no_args_is_help=True)
 cli.add_typer(documents_cli, name="documents")
+heroku_cli = typer.Typer(help="The Heroku estate: import CLI exports, sync from the Platform API.", no_args_is_help=True)
+cli.add_typer(heroku_cli, name="heroku")
 
 
 class RoleName(StrEnum):
@@ -331,6 +334,50 @@ def documents_verify() -> None:
         typer.echo(f"{len(report.problems)} of {report.checked} stored files failed their check", err=True)
         raise typer.Exit(1)
     typer.echo(f"stored files intact: {report.checked} files, {report.bytes} bytes checked against their SHA-256")
+
+
+def _print_import(report: "ImportReport") -> None:
+    created = ", ".join(f"{n} {what}" for what, n in report.created.items())
+    updated = ", ".join(f"{n} {what}" for what, n in report.updated.items())
+    typer.echo(f"{report.source}: created {created}; updated {updated}; unchanged add-ons {report.unchanged_addons}; "
+               f"gone {report.gone}; back {report.returned}; requests linked {report.linked}; "
+               f"skipped {len(report.skipped)}")
+    for vendor in report.vendors_created:
+        typer.echo(f"vendor created: {vendor} (check its country and details)")
+    for skipped in report.skipped:
+        typer.echo(f"skipped {skipped.what}: {skipped.reason}", err=True)
+
+
+@heroku_cli.command("import")
+def heroku_import(
+    file: Annotated[Path, typer.Argument(help="heroku addons --all --json, addons --app X --json, apps:info --json "
+                                              "or addons:plans SERVICE --json output; - for stdin")],
+    complete: Annotated[bool, typer.Option("--complete", help="The file is the whole estate: add-ons of apps it "
+                                                              "does not mention are marked gone")] = False,
+) -> None:
+    """Import a Heroku CLI export, recognised by its content. All or nothing; running it twice changes nothing."""
+    from app.core.db import session_scope
+    from app.heroku import jobs as heroku_jobs
+
+    try:
+        data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+    except OSError as error:
+        typer.echo(f"error: cannot read {file}: {error.strerror}", err=True)
+        raise typer.Exit(1) from None
+    with session_scope() as session:
+        report = heroku_jobs.import_file(session, data, actor=_cli_actor(), complete=complete)
+    _print_import(report)
+
+
+@heroku_cli.command("sync")
+def heroku_sync() -> None:
+    """Read apps, spaces, add-ons, attachments and plan details from the Platform API (HEROKU_API_TOKEN)."""
+    from app.core.db import session_scope
+    from app.heroku import jobs as heroku_jobs
+
+    with session_scope() as session:
+        report = heroku_jobs.sync(session, actor=_cli_actor())
+    _print_import(report)
 
 
 @audit_cli.command("export")

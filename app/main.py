@@ -19,6 +19,8 @@ from app.core.health import router as health_router
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from app.documents.api import UPLOAD_PATH
 from app.documents.api import router as documents_router
+from app.heroku import api as heroku_api
+from app.heroku.jobs import MAX_IMPORT_BYTES
 from app.integrations.api import router as integrations_router
 from app.questionnaires import jobs as questionnaire_jobs
 from app.questionnaires.api import router as questionnaires_router
@@ -50,6 +52,8 @@ API_ROUTERS = [
     questionnaires_router,
     responses_router,
     documents_router,
+    heroku_api.router,
+    heroku_api.requests_router,
 ]
 # Multipart framing and the form fields around the file: allowed on top of the file size limit.
 UPLOAD_OVERHEAD = 256 * 1024
@@ -88,7 +92,8 @@ def create_app(*, load_questionnaires: bool = True) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(
         BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes,
-        route_limits={UPLOAD_PATH: settings.max_upload_bytes + UPLOAD_OVERHEAD},
+        route_limits={UPLOAD_PATH: settings.max_upload_bytes + UPLOAD_OVERHEAD,
+                      heroku_api.IMPORT_PATH: MAX_IMPORT_BYTES + UPLOAD_OVERHEAD},
     )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.is_production)

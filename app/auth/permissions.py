@@ -21,13 +21,18 @@ class Permission(StrEnum):
     response_write = "response:write"
     document_read = "document:read"
     document_upload = "document:upload"
+    heroku_read = "heroku:read"
+    heroku_import = "heroku:import"
+    heroku_manage = "heroku:manage"
+    addon_request = "addon:request"
+    addon_decide = "addon:decide"
     user_manage = "user:manage"
     account_self = "account:self"
 
 
 _READ_REGISTER = {
     Permission.vendor_read, Permission.integration_read, Permission.questionnaire_read, Permission.response_read,
-    Permission.document_read,
+    Permission.document_read, Permission.heroku_read,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -35,19 +40,20 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.security: frozenset(
         _READ_REGISTER
         | {Permission.vendor_write, Permission.integration_create, Permission.integration_update,
-           Permission.audit_read, Permission.response_write, Permission.document_upload, Permission.account_self}
+           Permission.audit_read, Permission.response_write, Permission.document_upload, Permission.heroku_import,
+           Permission.heroku_manage, Permission.addon_request, Permission.addon_decide, Permission.account_self}
     ),
     Role.procurement: frozenset(
         _READ_REGISTER
         | {Permission.vendor_write, Permission.vendor_offboard, Permission.integration_create,
            Permission.integration_update, Permission.response_write, Permission.document_upload,
-           Permission.account_self}
+           Permission.heroku_import, Permission.account_self}
     ),
     # Engineers request integrations and may edit only the ones they requested (object-level rule).
     Role.engineer: frozenset(
         _READ_REGISTER
         | {Permission.integration_create, Permission.integration_update, Permission.response_write,
-           Permission.account_self}
+           Permission.addon_request, Permission.account_self}
     ),
     Role.legal: frozenset(
         _READ_REGISTER
@@ -70,6 +76,11 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.response_write: "Start responses, answer and submit them, invite a vendor to answer",
     Permission.document_read: "Read agreements and evidence, download their files, see a vendor's policy facts",
     Permission.document_upload: "Upload agreements and evidence, and new versions of them",
+    Permission.heroku_read: "Read the Heroku estate (apps, add-ons, plans, imports, drift) and add-on requests",
+    Permission.heroku_import: "Import Heroku CLI exports and sync from the Platform API",
+    Permission.heroku_manage: "Set the data an app holds; map an add-on service to a vendor",
+    Permission.addon_request: "Request approval to attach a Heroku add-on plan to an app",
+    Permission.addon_decide: "Decide add-on requests, lifting failed gates with expiring exceptions",
     Permission.user_manage: "Manage users, roles and anyone's API tokens",
     Permission.account_self: "See one's own account; create and revoke one's own API tokens",
 }

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     # A document whose expiry (or auto-renewal notice deadline) is this close counts as `expiring`.
     document_expiring_days: int = Field(default=60, ge=1, le=730)
+    # Heroku Platform API: a token (`heroku authorizations:create`) lets `sync` read the estate; never logged.
+    heroku_api_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("HEROKU_API_TOKEN", "RISKREG_HEROKU_API_TOKEN")
+    )
+    heroku_api_url: str = "https://api.heroku.com"
     # Set by Heroku on every dyno: its presence means "not a developer's machine".
     dyno: str | None = Field(default=None, validation_alias="DYNO")
 

@@ -78,9 +78,7 @@ def seed_demo_users(session: Session) -> UsersReport:
 
 
 def _find_vendor(session: Session, legal_name: str) -> Vendor | None:
-    # Case-insensitive, as the vendor service's uniqueness rule is.
-    stmt = select(Vendor).where(Vendor.legal_name_key == vendor_service.legal_name_key(legal_name))
-    return session.execute(stmt).scalars().first()
+    return vendor_service.find_vendor(session, legal_name)
 
 
 def _find_integration(session: Session, vendor_id: int, name: str) -> Integration | None:

@@ -63,6 +63,12 @@ SORTS: dict[str, SortField] = {
 }
 
 
+# A change to any of these after approval reopens the review (DOMAIN.md: plan change, new data category).
+_REOPENING = frozenset({"kind", "data_categories", "access", "volume", "transfer_countries", "heroku_app",
+                        "addon_plan", "vendor_id"})
+_DECIDED_APPROVALS = frozenset({IntegrationStatus.approved.value, IntegrationStatus.approved_with_conditions.value})
+
+
 def _apply_exposure(integration: Integration) -> None:
     exposure = inherent_exposure(
         ExposureInput(
@@ -173,6 +179,9 @@ def update_integration(
         return integration
     for key, value in changed.items():
         setattr(integration, key, value)
+    if integration.status in _DECIDED_APPROVALS and _REOPENING & changed.keys():
+        # What was approved is no longer what will run: the approval lapses and security reviews again.
+        integration.status = IntegrationStatus.requested.value
     _apply_exposure(integration)
     integration.updated_at = utcnow()
     session.flush()

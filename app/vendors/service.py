@@ -80,6 +80,12 @@ def create_vendor(session: Session, *, actor: Actor, data: VendorCreate) -> Vend
     return vendor
 
 
+def find_vendor(session: Session, legal_name: str) -> Vendor | None:
+    """The vendor with this legal name, matched as the uniqueness rule matches (case and spacing folded)."""
+    stmt = select(Vendor).where(Vendor.legal_name_key == legal_name_key(legal_name))
+    return session.execute(stmt).scalars().first()
+
+
 def get_vendor(session: Session, vendor_id: int, *, lock: bool = False) -> Vendor:
     """The vendor; with `lock`, held FOR UPDATE until commit (PostgreSQL; SQLite writers are serial)."""
     vendor = session.get(Vendor, vendor_id, with_for_update=True if lock else None)

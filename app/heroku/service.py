@@ -1,0 +1,432 @@
+"""Add-on requests and decisions, the estate views (apps, services, add-ons, shadow, drift) and their edits."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.audit import service as audit
+from app.audit.chain import diff
+from app.audit.service import Actor
+from app.core.concurrency import check_version
+from app.core.db import utcnow
+from app.core.errors import Conflict, InvalidInput, InvalidState, NotFound, PermissionDenied
+from app.documents import service as document_service
+from app.heroku import policy
+from app.heroku.importer import APPROVED, link_approved
+from app.heroku.models import (
+    AddonInstallation,
+    AddonPlan,
+    AddonService,
+    GateException,
+    HerokuApp,
+    HerokuImport,
+    HerokuSpace,
+    IntegrationDecision,
+)
+from app.heroku.providers import provider_for
+from app.heroku.schemas import AddonRequestCreate, DecisionCreate
+from app.integrations import service as integration_service
+from app.integrations.models import Integration, IntegrationKind, IntegrationStatus
+from app.integrations.schemas import IntegrationCreate
+from app.questionnaires import service as questionnaire_service
+from app.questionnaires.models import QuestionnaireVersion
+from app.questionnaires.scoring import PolicyCheck
+from app.vendors import service as vendor_service
+from app.vendors.schemas import VendorCreate
+
+
+class HerokuAppNotFound(NotFound):
+    pass
+
+
+class UnknownHerokuApp(InvalidInput):
+    pass
+
+
+class AddonRequestNotFound(NotFound):
+    pass
+
+
+class AddonServiceNotFound(NotFound):
+    pass
+
+
+class AlreadyDecided(InvalidState):
+    pass
+
+
+class RequestBlocked(Conflict):
+    pass
+
+
+class InvalidDecision(InvalidInput):
+    pass
+
+
+class OwnRequest(PermissionDenied):
+    pass
+
+
+UNDECIDED = (IntegrationStatus.requested.value, IntegrationStatus.in_review.value)
+MAX_EXCEPTION_DAYS = 365
+
+
+@dataclass(frozen=True)
+class GateView:
+    check: PolicyCheck
+    exception: GateException | None  # an exception in force that lifts this failed gate
+
+    @property
+    def status(self) -> str:
+        if self.check.satisfied:
+            return "passed"
+        return "lifted" if self.exception is not None else "failed"
+
+
+@dataclass(frozen=True)
+class RequestView:
+    integration: Integration
+    gates: list[GateView]
+    questionnaires: list[QuestionnaireVersion]
+    decisions: list[IntegrationDecision]
+    installation: AddonInstallation | None
+
+    @property
+    def blocked(self) -> bool:
+        return any(g.status == "failed" for g in self.gates)
+
+
+# --- add-on requests -----------------------------------------------------------------------------
+
+def _app(session: Session, name: str) -> HerokuApp:
+    app = session.execute(select(HerokuApp).where(HerokuApp.name == name)).scalars().first()
+    if app is None:
+        raise UnknownHerokuApp(
+            f"app: '{name}' is not in the register; import `heroku apps:info --app {name} --json` "
+            "(POST /api/v1/heroku/imports) or run a sync first, so its space and Shield status are known."
+        )
+    return app
+
+
+def ensure_plan(session: Session, name: str, *, actor: Actor) -> AddonPlan:
+    """The plan row for `service:plan`, created (with its service and vendor) when nobody imported it yet.
+    Its compliance then stays unknown, and the gates that need it fail until an import says."""
+    plan = session.execute(select(AddonPlan).where(AddonPlan.name == name)).scalars().first()
+    if plan is not None:
+        return plan
+    slug = name.split(":", 1)[0]
+    service = session.execute(select(AddonService).where(AddonService.name == slug)).scalars().first()
+    if service is None:
+        provider = provider_for(slug, None)
+        vendor = vendor_service.find_vendor(session, provider.legal_name) or vendor_service.create_vendor(
+            session, actor=actor, data=VendorCreate(legal_name=provider.legal_name, name=provider.name,
+                                                    country=provider.country, website=provider.website))
+        service = AddonService(name=slug, vendor_id=vendor.id)  # type: ignore[arg-type]
+        session.add(service)
+        session.flush()
+    plan = AddonPlan(name=name, service_id=service.id)  # type: ignore[arg-type]
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def create_request(session: Session, *, actor: Actor, data: AddonRequestCreate, today: date) -> RequestView:
+    app = _app(session, data.app)
+    plan = ensure_plan(session, data.plan, actor=actor)
+    service = session.get(AddonService, plan.service_id)
+    assert service is not None
+    vendor = vendor_service.get_vendor(session, service.vendor_id)
+    integration = integration_service.create_integration(session, actor=actor, data=IntegrationCreate(
+        vendor_id=service.vendor_id, name=data.name or f"{data.plan} on {app.name}",
+        kind=IntegrationKind.heroku_addon, purpose=data.purpose,
+        data_categories=sorted(set(data.data_categories) | set(app.data_categories)),  # type: ignore[arg-type]
+        access=data.access, volume=data.volume, data_filtering=data.data_filtering,
+        fields_shared=data.fields_shared,
+        transfer_countries=data.transfer_countries if data.transfer_countries is not None else vendor.data_locations,
+        business_criticality=data.business_criticality, substitutability=data.substitutability,
+        heroku_app=app.name, addon_plan=data.plan,
+    ))
+    return view_request(session, integration.id, today=today)  # type: ignore[arg-type]
+
+
+def get_request(session: Session, integration_id: int, *, lock: bool = False) -> Integration:
+    integration = session.get(Integration, integration_id, with_for_update=True if lock else None)
+    if integration is None or integration.kind != IntegrationKind.heroku_addon:
+        raise AddonRequestNotFound(f"No add-on request with id {integration_id}.")
+    return integration
+
+
+def evaluate(session: Session, integration: Integration, *, today: date) -> list[GateView]:
+    """The add-on gates for `integration` on `today`, each with the exception that lifts it, if any."""
+    from app.core.config import get_settings
+
+    app = session.execute(select(HerokuApp).where(HerokuApp.name == integration.heroku_app)).scalars().first()
+    plan_row = session.execute(select(AddonPlan).where(AddonPlan.name == integration.addon_plan)).scalars().first()
+    space = session.get(HerokuSpace, app.space_id) if app is not None and app.space_id else None
+    app_facts = policy.AppFacts(
+        name=integration.heroku_app or "?", space=space.name if space else None,
+        shield=bool(app and app.shield) or bool(space and space.shield),
+        data_categories=tuple(app.data_categories) if app else (), space_known=bool(app and app.space_known),
+    )
+    plan_facts = policy.PlanFacts(
+        name=integration.addon_plan or "?",
+        compliance=tuple(plan_row.compliance) if plan_row and plan_row.compliance is not None else None,
+        installable_inside_private_network=plan_row.installable_inside_private_network if plan_row else None,
+    )
+    vendor = document_service.vendor_facts(session, integration.vendor_id, today=today,
+                                           expiring_days=get_settings().document_expiring_days)
+    checks = policy.addon_gates(app_facts, plan_facts, data_categories=integration.data_categories,
+                                transfer_countries=integration.transfer_countries, vendor=vendor)
+    exceptions = {e.gate: e for e in session.scalars(
+        select(GateException).where(GateException.integration_id == integration.id, GateException.expires_on >= today)
+        .order_by(GateException.id)
+    )}
+    return [GateView(c, None if c.satisfied else exceptions.get(c.id)) for c in checks]
+
+
+def view_request(session: Session, integration_id: int, *, today: date) -> RequestView:
+    integration = get_request(session, integration_id)
+    decisions = list(session.scalars(select(IntegrationDecision).where(
+        IntegrationDecision.integration_id == integration_id).order_by(IntegrationDecision.id)))
+    installation = session.execute(select(AddonInstallation).where(
+        AddonInstallation.integration_id == integration_id)).scalars().first()
+    return RequestView(
+        integration=integration, gates=evaluate(session, integration, today=today),
+        questionnaires=questionnaire_service.applicable(
+            session, kind=integration.kind, data_categories=integration.data_categories),
+        decisions=decisions, installation=installation,
+    )
+
+
+def list_requests(session: Session, *, status: str | None, today: date, limit: int = 200) -> list[RequestView]:
+    stmt = select(Integration.id).where(Integration.kind == IntegrationKind.heroku_addon.value)
+    if status is not None:
+        stmt = stmt.where(Integration.status == status)
+    ids = list(session.scalars(stmt.order_by(Integration.id.desc()).limit(limit)))  # type: ignore[union-attr]
+    return [view_request(session, i, today=today) for i in ids]
+
+
+def decide(session: Session, integration_id: int, *, actor: Actor, data: DecisionCreate, today: date) -> RequestView:
+    """Security's decision. An approval must lift every failed gate with an exception (who, why, until
+    when, at most a year); a rejection takes none. The requester cannot decide their own request."""
+    integration = get_request(session, integration_id, lock=True)
+    if integration.status not in UNDECIDED:
+        raise AlreadyDecided(
+            f"Add-on request {integration_id} is already {integration.status}; a new request is needed to change it."
+        )
+    if actor.id is not None and actor.id == integration.requested_by_id:
+        raise OwnRequest("You requested this add-on; someone else in security must decide it.")
+    gates = evaluate(session, integration, today=today)
+    failed = {g.check.id for g in gates if g.status == "failed"}
+    offered = {e.gate for e in data.exceptions}
+    if data.decision == "reject":
+        if data.exceptions:
+            raise InvalidDecision("exceptions: a rejection lifts no gate; send none.")
+    else:
+        unknown = sorted(offered - failed)
+        if unknown:
+            raise InvalidDecision(
+                f"exceptions: {', '.join(unknown)} " + ("is" if len(unknown) == 1 else "are")
+                + " not a failed gate of this request" + (f" (failed: {', '.join(sorted(failed))})" if failed else "")
+            )
+        missing = sorted(failed - offered)
+        if missing:
+            reasons = "; ".join(g.check.message for g in gates if g.check.id in missing)
+            raise RequestBlocked(
+                f"Add-on request {integration_id} is blocked by {', '.join(missing)}: {reasons} "
+                "Fix the cause, or approve with an exception for each gate (gate, reason, expires_on)."
+            )
+        for exception in data.exceptions:
+            if not today < exception.expires_on <= today + timedelta(days=MAX_EXCEPTION_DAYS):
+                raise InvalidDecision(
+                    f"exceptions: {exception.gate} must expire after today and within {MAX_EXCEPTION_DAYS} days."
+                )
+    before = integration.status
+    for exception in data.exceptions:
+        session.add(GateException(integration_id=integration_id, gate=exception.gate, reason=exception.reason,
+                                  expires_on=exception.expires_on, granted_by_id=actor.id, granted_by=actor.label))
+    status = {"approve": IntegrationStatus.approved, "approve_with_conditions": IntegrationStatus.approved_with_conditions,
+              "reject": IntegrationStatus.rejected}[data.decision]
+    integration.status = status.value
+    integration.updated_at = utcnow()
+    session.add(IntegrationDecision(
+        integration_id=integration_id, decision=data.decision, reason=data.reason, conditions=data.conditions,
+        gates=[{"id": g.check.id, "status": "lifted" if g.check.id in offered else g.status,
+                "severity": g.check.severity, "message": g.check.message} for g in gates],
+        decided_by_id=actor.id, decided_by=actor.label,
+    ))
+    session.flush()
+    audit.record(session, actor=actor, action="addon_request.decided", subject_type="integration",
+                 subject_id=integration_id, changes={
+                     "status": {"before": before, "after": status.value},
+                     "reason": {"before": None, "after": data.reason},
+                     "conditions": {"before": None, "after": data.conditions},
+                     "exceptions": {"before": None, "after": [e.model_dump(mode="json") for e in data.exceptions]},
+                 })
+    if status != IntegrationStatus.rejected:  # an add-on already installed is now approved, not shadow
+        link_approved(session, session.scalars(select(AddonInstallation).where(AddonInstallation.gone_at.is_(None))))  # type: ignore[union-attr]
+        session.flush()
+    return view_request(session, integration_id, today=today)
+
+
+# --- estate views ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AddonRow:
+    installation: AddonInstallation
+    app: HerokuApp
+    service: AddonService | None
+    plan: AddonPlan | None
+    integration: Integration | None
+
+    @property
+    def approval(self) -> str:
+        if self.installation.gone_at is not None:
+            return "gone"
+        if self.integration is not None and self.integration.status in APPROVED:
+            return "approved"
+        return "shadow"
+
+
+def list_addons(
+    session: Session, *, status: str | None = None, app: str | None = None, service: str | None = None,
+    limit: int = 100, after_id: int = 0,
+) -> tuple[list[AddonRow], int]:
+    """Installations with their app, plan, vendor mapping and approval, by id. `status`: shadow (not gone,
+    no approved integration behind it), approved, gone."""
+    stmt = (select(AddonInstallation, HerokuApp, AddonService, AddonPlan, Integration)
+            .join(HerokuApp, HerokuApp.id == AddonInstallation.app_id)
+            .outerjoin(AddonService, AddonService.id == AddonInstallation.service_id)
+            .outerjoin(AddonPlan, AddonPlan.id == AddonInstallation.plan_id)
+            .outerjoin(Integration, Integration.id == AddonInstallation.integration_id))
+    if app is not None:
+        stmt = stmt.where(HerokuApp.name == app)
+    if service is not None:
+        stmt = stmt.where(AddonService.name == service)
+    gone = AddonInstallation.gone_at.is_not(None)  # type: ignore[union-attr]
+    approved = Integration.status.in_(APPROVED)  # type: ignore[attr-defined]
+    if status == "gone":
+        stmt = stmt.where(gone)
+    elif status == "approved":
+        stmt = stmt.where(~gone, approved)
+    elif status == "shadow":
+        stmt = stmt.where(~gone, (Integration.id.is_(None)) | ~approved)  # type: ignore[union-attr]
+    from sqlalchemy import func
+
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = session.execute(stmt.where(AddonInstallation.id > after_id).order_by(AddonInstallation.id).limit(limit))
+    return [AddonRow(*row) for row in rows], total
+
+
+@dataclass(frozen=True)
+class DriftItem:
+    kind: str  # plan_changed | app_changed | gone | not_installed
+    integration: Integration
+    installation: AddonInstallation | None
+    detail: str
+
+
+def drift(session: Session) -> list[DriftItem]:
+    """Where the estate has moved away from what was approved: the plan or app changed under an approval,
+    the approved add-on is gone, or an approval was never installed."""
+    approved = list(session.scalars(select(Integration).where(
+        Integration.kind == IntegrationKind.heroku_addon.value, Integration.status.in_(APPROVED)  # type: ignore[attr-defined]
+    ).order_by(Integration.id)))
+    by_integration = {i.integration_id: i for i in session.scalars(
+        select(AddonInstallation).where(AddonInstallation.integration_id.is_not(None)))}  # type: ignore[union-attr]
+    plans = {p.id: p.name for p in session.scalars(select(AddonPlan))}
+    apps = {a.id: a.name for a in session.scalars(select(HerokuApp))}
+    items: list[DriftItem] = []
+    for integration in approved:
+        installation = by_integration.get(integration.id)
+        if installation is None:
+            items.append(DriftItem("not_installed", integration, None,
+                                   f"{integration.addon_plan} on {integration.heroku_app} was approved but no import "
+                                   "has seen it installed."))
+            continue
+        if installation.gone_at is not None:
+            items.append(DriftItem("gone", integration, installation,
+                                   f"{installation.name} was removed (not seen since {installation.last_seen_at:%Y-%m-%d})"
+                                   "; retire the integration or reinstall."))
+            continue
+        plan = plans.get(installation.plan_id) if installation.plan_id else None
+        if plan != integration.addon_plan:
+            items.append(DriftItem("plan_changed", integration, installation,
+                                   f"approved {integration.addon_plan}, installed {plan or 'an unknown plan'}."))
+        on = {apps.get(installation.app_id)} | {a["app"] for a in installation.attachments or ()}
+        if integration.heroku_app not in on:
+            items.append(DriftItem("app_changed", integration, installation,
+                                   f"approved on {integration.heroku_app}, now on {', '.join(sorted(n for n in on if n))}."))
+    return items
+
+
+# --- catalogue edits ------------------------------------------------------------------------------
+
+def list_apps(session: Session) -> list[tuple[HerokuApp, HerokuSpace | None, int]]:
+    from sqlalchemy import func
+
+    counts = dict(session.execute(select(AddonInstallation.app_id, func.count()).where(
+        AddonInstallation.gone_at.is_(None)).group_by(AddonInstallation.app_id)).all())  # type: ignore[union-attr]
+    spaces = {s.id: s for s in session.scalars(select(HerokuSpace))}
+    return [(a, spaces.get(a.space_id) if a.space_id else None, counts.get(a.id, 0))
+            for a in session.scalars(select(HerokuApp).order_by(HerokuApp.name))]
+
+
+def get_app(session: Session, app_id: int) -> HerokuApp:
+    app = session.get(HerokuApp, app_id)
+    if app is None:
+        raise HerokuAppNotFound(f"No Heroku app with id {app_id}.")
+    return app
+
+
+def set_app_data(session: Session, app_id: int, *, actor: Actor, data_categories: Sequence[str],
+                 expected_version: Any) -> HerokuApp:
+    """What the app itself holds (ours to say, not Heroku's); it flows into every add-on on the app."""
+    app = get_app(session, app_id)
+    check_version(app.version, expected_version, what="Heroku app")
+    before = sorted(app.data_categories)
+    after = sorted(set(data_categories))
+    if before != after:
+        app.data_categories = after
+        app.updated_at = utcnow()
+        session.flush()
+        audit.record(session, actor=actor, action="heroku_app.data_categories_set", subject_type="heroku_app",
+                     subject_id=app_id, changes={"data_categories": {"before": before, "after": after}})
+    return app
+
+
+def list_services(session: Session) -> list[tuple[AddonService, int]]:
+    from sqlalchemy import func
+
+    counts = dict(session.execute(select(AddonPlan.service_id, func.count()).group_by(AddonPlan.service_id)).all())
+    return [(s, counts.get(s.id, 0)) for s in session.scalars(select(AddonService).order_by(AddonService.name))]
+
+
+def map_service(session: Session, service_id: int, *, actor: Actor, vendor_id: int) -> AddonService:
+    """Re-maps a service to another vendor (an acquisition, or a wrong guess at import)."""
+    service = session.get(AddonService, service_id)
+    if service is None:
+        raise AddonServiceNotFound(f"No add-on service with id {service_id}.")
+    vendor_service.get_vendor(session, vendor_id)
+    if service.vendor_id != vendor_id:
+        changes = diff({"vendor_id": service.vendor_id}, {"vendor_id": vendor_id})
+        service.vendor_id = vendor_id
+        session.flush()
+        audit.record(session, actor=actor, action="addon_service.mapped", subject_type="addon_service",
+                     subject_id=service_id, changes=changes)
+    return service
+
+
+def list_plans(session: Session, *, service: str | None) -> list[tuple[AddonPlan, AddonService]]:
+    stmt = select(AddonPlan, AddonService).join(AddonService, AddonService.id == AddonPlan.service_id)
+    if service is not None:
+        stmt = stmt.where(AddonService.name == service)
+    return [(p, s) for p, s in session.execute(stmt.order_by(AddonPlan.name))]
+
+
+def list_imports(session: Session, *, limit: int = 50) -> list[HerokuImport]:
+    return list(session.scalars(select(HerokuImport).order_by(HerokuImport.id.desc()).limit(limit)))  # type: ignore[union-attr]
