@@ -99,7 +99,7 @@ def seed_demo(
     typer.echo(
         f"demo data: vendors created {report.vendors_created}, already present {report.vendors_existing}; "
         f"integrations created {report.integrations_created}, already present {report.integrations_existing}; "
-        f"documents created {report.documents_created}"
+        f"documents created {report.documents_created}; Heroku add-ons imported {report.addons_created}"
     )
     if report.users_refused_in_production:
         typer.echo("demo users: none created, RISKREG_ENV=production (their password is public); "

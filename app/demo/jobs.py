@@ -39,6 +39,7 @@ class SeedReport:
     integrations_created: int
     integrations_existing: int
     documents_created: int = 0
+    addons_created: int = 0
     users_created: int = 0
     users_existing: int = 0
     # Set when demo users were left out because RISKREG_ENV=production (vendors may still be forced).
@@ -121,6 +122,20 @@ def _seed_documents(session: Session) -> int:
     return created
 
 
+def _seed_heroku(session: Session) -> int:
+    """The demo Heroku estate, imported once (when no import has run yet), and what each app holds."""
+    from app.demo.heroku import APPS, demo_estate
+    from app.heroku import importer
+    from app.heroku.models import HerokuApp, HerokuImport
+
+    if session.execute(select(HerokuImport.id)).first():
+        return 0
+    report = importer.apply_estate(session, demo_estate(), actor=DEMO_ACTOR)
+    for app in session.scalars(select(HerokuApp).where(HerokuApp.name.in_(list(APPS)))):  # type: ignore[attr-defined]
+        app.data_categories = list(APPS[app.name][1])
+    return report.created["addons"]
+
+
 def seed_demo(session: Session, *, force: bool = False) -> SeedReport:
     """Create the demo vendors, integrations and users that are missing; leave existing ones untouched.
 
@@ -161,6 +176,7 @@ def seed_demo(session: Session, *, force: bool = False) -> SeedReport:
         if created and demo.offboard_reason:
             vendor_service.offboard_vendor(session, vendor.id, actor=DEMO_ACTOR, reason=demo.offboard_reason)
     documents_created = _seed_documents(session)
+    addons_created = _seed_heroku(session)
     users = UsersReport(created=0, existing=0) if production else seed_demo_users(session)
     report = SeedReport(
         vendors_created=vendors_created,
@@ -168,6 +184,7 @@ def seed_demo(session: Session, *, force: bool = False) -> SeedReport:
         integrations_created=integrations_created,
         integrations_existing=integrations_existing,
         documents_created=documents_created,
+        addons_created=addons_created,
         users_created=users.created,
         users_existing=users.existing,
         users_refused_in_production=production,

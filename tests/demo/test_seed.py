@@ -10,6 +10,7 @@ from sqlmodel import Session
 from app.core.config import get_settings
 from app.core.errors import InvalidState
 from app.demo import data
+from app.demo.heroku import demo_estate
 from app.demo.jobs import SeedReport, seed_demo
 from app.integrations.exposure import (
     RULES_VERSION,
@@ -30,6 +31,7 @@ from tests.factories import make_vendor
 N_VENDORS = len(data.VENDORS)
 N_INTEGRATIONS = sum(len(v.integrations) for v in data.VENDORS)
 N_DOCUMENTS = sum(len(d) for d in data.DEMO_DOCUMENTS.values())
+N_ADDONS = len(demo_estate().addons)
 
 
 def _integrations(db: Session) -> list[Integration]:
@@ -56,7 +58,7 @@ def test_first_run_creates_every_vendor_and_integration(db: Session) -> None:
 
     assert report == SeedReport(
         vendors_created=N_VENDORS, vendors_existing=0, integrations_created=N_INTEGRATIONS, integrations_existing=0,
-        documents_created=N_DOCUMENTS, users_created=len(data.DEMO_USERS), users_existing=0,
+        documents_created=N_DOCUMENTS, addons_created=N_ADDONS, users_created=len(data.DEMO_USERS), users_existing=0,
     )
     assert db.execute(select(func.count()).select_from(Vendor)).scalar_one() == N_VENDORS
     assert db.execute(select(func.count()).select_from(Integration)).scalar_one() == N_INTEGRATIONS
@@ -90,6 +92,20 @@ def test_demo_documents_show_every_status_a_reviewer_meets(db: Session) -> None:
     heroku = next(v for v in _vendors(db) if v.legal_name == "Salesforce, Inc.")
     facts = document_service.vendor_facts(db, heroku.id, today=date.today(), expiring_days=60)
     assert facts.dpa and facts.baa and facts.transfer_covered("US")
+
+
+def test_demo_heroku_estate_shows_approved_shadow_and_blocked_add_ons(db: Session) -> None:
+    from app.heroku import service as heroku_service
+
+    seed_demo(db)
+    rows, total = heroku_service.list_addons(db, limit=500)
+    approval = {r.installation.name: r.approval for r in rows}
+    assert total == N_ADDONS and approval["postgresql-shielded-4242"] == "approved"
+    assert {n for n, a in approval.items() if a == "shadow"} == {
+        "scheduler-quiet-1097", "postgresql-hasty-8128", "sentry-sharp-6931"}
+    assert [d.kind for d in heroku_service.drift(db)] == ["not_installed"]
+    clinic = next(a for a, _, _ in heroku_service.list_apps(db) if a.name == "acme-clinic-prod")
+    assert clinic.shield and clinic.data_categories == ["phi"]
 
 
 def test_existing_vendor_is_matched_by_legal_name_case_insensitively_and_left_unchanged(db: Session) -> None:
