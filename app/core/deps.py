@@ -90,14 +90,19 @@ Timestamp = Annotated[datetime, BeforeValidator(_parse_timestamp)]
 
 
 def _parse_day(value: Any) -> Any:
-    """A day as YYYY-MM-DD only: pydantic alone would also take `0` (a Unix time) as 1970-01-01."""
+    """A day as YYYY-MM-DD only (pydantic alone would also take `0`, a Unix time, as 1970-01-01), between
+    1970 and 2200: outside that it is a typing mistake, and date arithmetic near year 9999 overflows."""
     if isinstance(value, date):
         return value
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            if not date(1970, 1, 1) <= day <= date(2200, 12, 31):
+                raise ValueError(f"'{value}' is out of range; use a day between 1970-01-01 and 2200-12-31")
+            return day
     raise ValueError(f"'{value}' is not a date; use YYYY-MM-DD, e.g. 2026-11-29")
 
 

@@ -296,7 +296,9 @@ class S3Store:
         try:
             self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            # Without s3:ListBucket, AWS answers a HEAD of a missing key with 403, not 404. Treat it as
+            # absent: the PUT that follows will say whether we may write.
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound", "403", "AccessDenied"):
                 return False
             raise _unavailable(error) from None
         return True

@@ -71,12 +71,20 @@ def sniff(head: bytes) -> str:
     for magic, media_type, _ in _SIGNATURES:
         if head.startswith(magic):
             return media_type
-    if b"%PDF-" in head[:_PDF_WINDOW] and not _looks_like_markup(head):
+    # A PDF header a little way in is allowed (some producers write junk first), but never behind the
+    # signature of an executable, an archive or a script: those are what a disguised file looks like.
+    if b"%PDF-" in head[:_PDF_WINDOW] and not _looks_like_markup(head) and not _KNOWN_OTHER.match(head):
         return "application/pdf"
     raise UnsupportedFileType(
         f"The file is not a PDF, PNG or JPEG (its content starts like {_describe(head)}), whatever its name "
         "says; export the document as PDF and upload that."
     )
+
+
+_KNOWN_OTHER = re.compile(
+    rb"\A(?:MZ|\x7fELF|#!|PK\x03\x04|\xcf\xfa\xed\xfe|\xca\xfe\xba\xbe|\x1f\x8b|Rar!|7z\xbc\xaf|\xd0\xcf\x11\xe0|"
+    rb"\xef\xbb\xbf<|\s*<)"
+)
 
 
 def _looks_like_markup(head: bytes) -> bool:
@@ -129,13 +137,26 @@ def terms_of(document: Document, *, superseded: bool) -> Terms:
     )
 
 
-def _successors(session: Session, ids: Sequence[int]) -> dict[int, int]:
+@dataclass(frozen=True)
+class Successor:
+    id: int
+    takes_over_on: date  # the successor's effective date, or the day it was uploaded if it has none
+
+
+def _successors(session: Session, ids: Sequence[int]) -> dict[int, Successor]:
     if not ids:
         return {}
     rows = session.execute(
-        select(Document.supersedes_id, Document.id).where(Document.supersedes_id.in_(ids))  # type: ignore[union-attr]
+        select(Document.supersedes_id, Document.id, Document.effective_on, Document.created_at)
+        .where(Document.supersedes_id.in_(ids))  # type: ignore[union-attr]
     )
-    return {old: new for old, new in rows}
+    return {old: Successor(new, effective or created.date()) for old, new, effective, created in rows}
+
+
+def _superseded(successor: Successor | None, today: date) -> bool:
+    """A version is superseded on a day only once its successor has taken over: a renewal signed today
+    that takes effect next year leaves today's agreement in force until then, and history unchanged."""
+    return successor is not None and successor.takes_over_on <= today
 
 
 def _integrations(session: Session, ids: Sequence[int]) -> dict[int, list[int]]:
@@ -157,8 +178,10 @@ def _views(session: Session, documents: Sequence[Document], *, today: date, expi
     links = _integrations(session, ids)
     return [
         DocumentView(
-            document=d, integration_ids=links.get(d.id, []), superseded_by_id=successors.get(d.id),  # type: ignore[arg-type]
-            standing=standing(terms_of(d, superseded=d.id in successors), today=today, expiring_days=expiring_days),
+            document=d, integration_ids=links.get(d.id, []),  # type: ignore[arg-type]
+            superseded_by_id=successors[d.id].id if d.id in successors else None,
+            standing=standing(terms_of(d, superseded=_superseded(successors.get(d.id), today)),  # type: ignore[arg-type]
+                              today=today, expiring_days=expiring_days),
             on=today,
         )
         for d in documents
@@ -361,7 +384,7 @@ def vendor_facts(session: Session, vendor_id: int, *, today: date, expiring_days
     documents = list(session.scalars(select(Document).where(Document.vendor_id == vendor_id)))
     successors = _successors(session, [d.id for d in documents])  # type: ignore[misc]
     return policy.vendor_facts(
-        [policy.DocumentFacts(id=d.id, terms=terms_of(d, superseded=d.id in successors),  # type: ignore[arg-type]
+        [policy.DocumentFacts(id=d.id, terms=terms_of(d, superseded=_superseded(successors.get(d.id), today)),  # type: ignore[arg-type]
                               transfer_mechanism=d.transfer_mechanism) for d in documents],
         today=today, expiring_days=expiring_days,
     )

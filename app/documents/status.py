@@ -51,6 +51,17 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
+def _terms_until(first_end: date, months: int, day: date) -> int:
+    """The fewest whole renewal terms after `first_end` whose end is on or after `day` (0 if it already is)."""
+    if first_end >= day:
+        return 0
+    elapsed = (day.year - first_end.year) * 12 + day.month - first_end.month
+    step = max(elapsed // months - 1, 0)
+    while add_months(first_end, months * step) < day:  # at most two turns: the estimate is one term short
+        step += 1
+    return step
+
+
 def term_end(terms: Terms) -> date | None:
     """The stated expiry, or for a report or certificate without one, a year after its date."""
     if terms.expires_on is not None:
@@ -76,13 +87,9 @@ def standing(terms: Terms, *, today: date, expiring_days: int) -> Standing:
     if terms.auto_renews:
         months = terms.renewal_months or DEFAULT_RENEWAL_MONTHS
         notice = timedelta(days=terms.notice_days or 0)
-        step = 0
-        while add_months(ends, months * step) - notice < today:
-            step += 1
-        current_end = ends
-        while current_end < today:
-            current_end = add_months(current_end, months)
-        deadline = add_months(ends, months * step) - notice
+        current_end = add_months(ends, months * _terms_until(ends, months, today))
+        deadline_term = _terms_until(ends, months, today + notice)
+        deadline = add_months(ends, months * deadline_term) - notice
         left = (deadline - today).days
         status = DocumentStatus.expiring if left <= expiring_days else DocumentStatus.in_force
         return Standing(status, current_end, deadline, left)

@@ -65,8 +65,12 @@ def test_an_uploaded_dpa_is_recorded_with_its_terms_and_comes_back_byte_identica
         (b"\x7fELF\x02\x01\x01" + b"\x00" * 200, "report.pdf", "application/pdf", 415, "UnsupportedFileType"),
         (b"PK\x03\x04" + b"\x00" * 200, "report.pdf", "application/pdf", 415, "UnsupportedFileType"),
         (b"", "empty.pdf", "application/pdf", 422, "EmptyFile"),
+        (b"MZ\x90\x00" + b"\x00" * 100 + b"%PDF-1.7\n", "polyglot.pdf", "application/pdf", 415, "UnsupportedFileType"),
+        (b"#!/bin/sh\nrm -rf ~\n%PDF-1.7\n", "script.pdf", "application/pdf", 415, "UnsupportedFileType"),
+        (b"PK\x03\x04" + b"\x00" * 40 + b"%PDF-1.4", "zip.pdf", "application/pdf", 415, "UnsupportedFileType"),
     ],
-    ids=["html-named-pdf", "html-hiding-a-pdf-header", "windows-exe", "linux-exe", "zip", "empty"],
+    ids=["html-named-pdf", "html-hiding-a-pdf-header", "windows-exe", "linux-exe", "zip", "empty",
+         "exe-with-a-pdf-header-inside", "script-with-a-pdf-header-inside", "zip-with-a-pdf-header-inside"],
 )
 def test_files_are_judged_by_their_bytes_and_refusals_store_nothing(client, db, vendor, content, name, declared,
                                                                        status, error):
@@ -197,6 +201,27 @@ def test_a_new_version_supersedes_the_old_keeps_it_and_shows_subprocessor_change
     versions = client.get(f"/api/v1/documents/{v1['id']}/versions").json()
     assert [d["id"] for d in versions["items"]] == [v1["id"], v2.json()["id"]]
     assert client.get(f"/api/v1/documents/{v1['id']}").json()["subprocessor_changes"] is None
+
+
+def test_a_renewal_taking_effect_later_leaves_today_s_agreement_in_force_and_history_unchanged(client, vendor):
+    today = date.today()
+    v1 = upload(client, vendor.id, pdf_bytes("v1"), effective_on=(today - timedelta(days=300)).isoformat(),
+                expires_on=(today + timedelta(days=400)).isoformat()).json()
+    renewal_starts = today + timedelta(days=100)
+    v2 = upload(client, vendor.id, pdf_bytes("v2"), supersedes_id=v1["id"], effective_on=renewal_starts.isoformat(),
+                expires_on=(today + timedelta(days=900)).isoformat()).json()
+    assert client.get(f"/api/v1/documents/{v1['id']}").json()["status"] == "in_force"
+    assert client.get(f"/api/v1/documents/{v2['id']}").json()["status"] == "pending"
+    assert client.get(f"/api/v1/vendors/{vendor.id}/policy-facts").json()["dpa_document_id"] == v1["id"]
+    later = {"on": (renewal_starts + timedelta(days=1)).isoformat()}
+    assert client.get(f"/api/v1/documents/{v1['id']}", params=later).json()["status"] == "superseded"
+    assert client.get(f"/api/v1/vendors/{vendor.id}/policy-facts", params=later).json()["dpa_document_id"] == v2["id"]
+
+
+def test_far_future_days_are_refused_not_looped_over(client, vendor):
+    upload(client, vendor.id, type="msa", title="MSA", expires_on="2027-01-31", auto_renews=True, renewal_months=1)
+    assert client.get("/api/v1/documents", params={"on": "9999-12-31"}).status_code == 422
+    assert client.get("/api/v1/documents", params={"on": "2200-12-31"}).status_code == 200
 
 
 def test_a_version_is_superseded_once_and_only_by_its_own_kind(client, db, vendor):

@@ -67,3 +67,17 @@ def test_an_auto_renewing_contract_never_expires_and_its_deadline_is_ahead(expir
     assert result.status in (S.in_force, S.expiring)
     assert result.notice_deadline_on is not None and result.notice_deadline_on >= today
     assert result.ends_on is not None and result.ends_on >= today
+
+
+@given(expires=days, today=days, months=st.integers(1, 36), notice=st.integers(0, 400))
+def test_renewal_arithmetic_matches_counting_term_by_term(expires, today, months, notice):
+    step = 0
+    while add_months(expires, months * step) - timedelta(days=notice) < today:
+        step += 1
+    current = 0
+    while add_months(expires, months * current) < today:
+        current += 1
+    result = standing(Terms("msa", expires_on=expires, auto_renews=True, renewal_months=months, notice_days=notice),
+                      today=today, expiring_days=60)
+    assert result.notice_deadline_on == add_months(expires, months * step) - timedelta(days=notice)
+    assert result.ends_on == add_months(expires, months * current)
