@@ -44,8 +44,11 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--load-runs", type=int, default=20, help="timed load_dir() runs over questionnaires/")
     parser.add_argument("--skip-documents", action="store_true", help="skip the document upload memory and speed part "
                         "(a riskreg server per storage backend; run it alone with `python -m benchmarks.documents`)")
+    parser.add_argument("--skip-heroku", action="store_true", help="skip the Heroku import part (5,000 add-ons "
+                        "into a fresh database, then again; run it alone with `python -m benchmarks.heroku`)")
+    parser.add_argument("--heroku-runs", type=int, default=3, help="fresh-database runs per Heroku input path and backend")
     parser.add_argument("--postgres-url", default=os.environ.get("TEST_DATABASE_URL"),
-                        help="PostgreSQL server for the audit figures (a scratch database is created there and "
+                        help="PostgreSQL server for the audit and Heroku import figures (a scratch database is created there and "
                         "dropped); default $TEST_DATABASE_URL, none: SQLite only")
     return parser.parse_args(argv)
 
@@ -142,6 +145,9 @@ def _run(args: argparse.Namespace, work_dir: Path, database_url: str) -> int:
     if not args.skip_documents:
         from benchmarks import documents
         missed += documents.section(work_dir / "documents", WIDTH)
+    if not args.skip_heroku:
+        from benchmarks import heroku
+        missed += heroku.section(work_dir / "heroku", WIDTH, postgres_url=args.postgres_url, runs=args.heroku_runs)
     print(f"\n{missed} target(s) {MISSED}" if missed else "\nall targets met")
     return 0
 
