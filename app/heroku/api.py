@@ -10,7 +10,6 @@ from app.auth.models import User
 from app.auth.permissions import Permission
 from app.core.concurrency import etag, expected_version
 from app.core.deps import RowId, SessionDep, errors
-from app.core.errors import InvalidInput
 from app.heroku import jobs
 from app.heroku import service as heroku_service
 from app.heroku.importer import ImportReport
@@ -51,6 +50,7 @@ Reader = Annotated[User, Requires(Permission.heroku_read)]
 Importer = Annotated[User, Requires(Permission.heroku_import)]
 Manager = Annotated[User, Requires(Permission.heroku_manage)]
 IMPORT_PATH = "/api/v1/heroku/imports"
+SLUG = r"^[a-z0-9][a-z0-9-]*$"  # Heroku app names and service slugs
 
 
 def _report(report: ImportReport) -> ImportReportPublic:
@@ -68,11 +68,10 @@ def import_file(
 ) -> ImportReportPublic:
     """Import a Heroku CLI export, recognised by its content. All or nothing: a file that cannot be read
     changes nothing and says what is wrong; entries that cannot be mapped are skipped and listed.
-    Importing the same file again changes nothing."""
-    data = upload.file.file.read(jobs.MAX_IMPORT_BYTES + 1)
+    Importing the same file again changes nothing. `complete` is taken only with `heroku addons --all
+    --json` output, and not when it lists no add-on while the register has some (422). At most 32 MiB (413)."""
+    data = upload.file.file.read(jobs.MAX_IMPORT_BYTES + 1)  # one byte more than allowed: enough to refuse it
     upload.file.file.close()
-    if len(data) > jobs.MAX_IMPORT_BYTES:
-        raise InvalidInput(f"The file is larger than {jobs.MAX_IMPORT_BYTES} bytes; split it by app (--app).")
     return _report(jobs.import_file(session, data, actor=actor_of(user), complete=upload.complete))
 
 
@@ -85,8 +84,14 @@ def list_imports(session: SessionDep, _user: Reader) -> ImportList:
 
 @router.post("/api/v1/heroku/sync", responses=errors(409, 503))
 def sync(session: SessionDep, user: Importer) -> ImportReportPublic:
-    """Read the estate from the Platform API (HEROKU_API_TOKEN) and apply it; what it no longer lists is gone."""
-    return _report(jobs.sync(session, actor=actor_of(user)))
+    """Read the estate from the Platform API (HEROKU_API_TOKEN) and apply it; what it no longer lists is gone.
+    A sync that sees no add-on at all while the register has some is refused (409): nothing is marked gone."""
+    # Reading Heroku takes seconds to minutes: end the transaction that signed the user in (a POST's
+    # session holds the write lock) so other writers are not queued behind the network, then apply the
+    # estate in a new transaction, which takes the lock again.
+    session.commit()
+    estate = jobs.fetch_api_estate()
+    return _report(jobs.apply(session, estate, actor=actor_of(user)))
 
 
 def _app_public(app, space, count: int) -> AppPublic:  # type: ignore[no-untyped-def]
@@ -94,7 +99,7 @@ def _app_public(app, space, count: int) -> AppPublic:  # type: ignore[no-untyped
         id=app.id, heroku_id=app.heroku_id, name=app.name, team=app.team, region=app.region,
         space=space.name if space else None, space_known=app.space_known, shield=app.shield,
         generation=app.generation, data_categories=app.data_categories, addons=count,
-        first_seen_at=app.first_seen_at, last_seen_at=app.last_seen_at,
+        first_seen_at=app.first_seen_at, last_seen_at=app.last_seen_at, version=app.version,
     )
 
 
@@ -104,20 +109,27 @@ def list_apps(session: SessionDep, _user: Reader) -> AppList:
     return AppList(items=items, total=len(items))
 
 
+@router.get("/api/v1/heroku/apps/{app_id}", responses=errors(404))
+def get_app(app_id: RowId, session: SessionDep, response: Response, _user: Reader) -> AppPublic:
+    """One app, with its `ETag` (send it back as `If-Match` to PATCH the app)."""
+    row = heroku_service.app_row(session, app_id)
+    response.headers["ETag"] = etag(row[0].version)
+    return _app_public(*row)
+
+
 @router.patch("/api/v1/heroku/apps/{app_id}", responses=errors(404, 412, 428))
 def update_app(
     app_id: RowId, changes: AppUpdate, session: SessionDep, response: Response, user: Manager,
     if_match: Annotated[str | None, Header()] = None,
 ) -> AppPublic:
     """Say what data the app itself holds (PHI, cardholder data...): every add-on on it is judged with it.
-    Needs `If-Match` with the app's ETag (from this list's `version`, or a previous PATCH)."""
+    Needs `If-Match` with the app's ETag (from its GET, a previous PATCH, or `"v<version>"` from the list)."""
     app = heroku_service.set_app_data(
         session, app_id, actor=actor_of(user), data_categories=[c.value for c in changes.data_categories],
         expected_version=expected_version(if_match, what="Heroku app"),
     )
     response.headers["ETag"] = etag(app.version)
-    row = next(r for r in heroku_service.list_apps(session) if r[0].id == app.id)
-    return _app_public(*row)
+    return _app_public(*heroku_service.app_row(session, app.id))  # type: ignore[arg-type]
 
 
 @router.get("/api/v1/heroku/services", responses=errors())
@@ -139,7 +151,7 @@ def map_service(service_id: RowId, changes: ServiceUpdate, session: SessionDep, 
 @router.get("/api/v1/heroku/plans", responses=errors())
 def list_plans(
     session: SessionDep, _user: Reader,
-    service: Annotated[str | None, Query(max_length=100, description="Service slug")] = None,
+    service: Annotated[str | None, Query(max_length=100, pattern=SLUG, description="Service slug")] = None,
 ) -> PlanList:
     items = [PlanPublic(service=s.name, **{k: getattr(p, k) for k in PlanPublic.model_fields if k != "service"})
              for p, s in heroku_service.list_plans(session, service=service)]
@@ -153,8 +165,8 @@ def list_addons(
         str | None, Query(pattern="^(shadow|approved|gone)$",
                           description="shadow: installed with no approved request behind it; approved; gone")
     ] = None,
-    app: Annotated[str | None, Query(max_length=100)] = None,
-    service: Annotated[str | None, Query(max_length=100)] = None,
+    app: Annotated[str | None, Query(max_length=100, pattern=SLUG, description="App name")] = None,
+    service: Annotated[str | None, Query(max_length=100, pattern=SLUG, description="Service slug")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     after: Annotated[int, Query(ge=0, le=2**31 - 1, description="The `next` value of the previous page")] = 0,
 ) -> AddonPage:
@@ -186,12 +198,13 @@ def _installation_ref(installation) -> InstallationRef | None:  # type: ignore[n
 
 @router.get("/api/v1/heroku/drift", responses=errors())
 def drift(session: SessionDep, _user: Reader) -> DriftList:
-    """Approvals the estate has moved away from: plan or app changed, add-on gone, or never installed."""
+    """Approvals the estate has moved away from: plan or app changed, add-on gone, never installed, or a
+    gate that fails today (an exception lapsed, a document expired, the app's data changed)."""
     items = [
         DriftPublic(kind=d.kind, integration_id=d.integration.id, integration_name=d.integration.name,  # type: ignore[arg-type]
                     approved_plan=d.integration.addon_plan, approved_app=d.integration.heroku_app,
                     installation=_installation_ref(d.installation), detail=d.detail)
-        for d in heroku_service.drift(session)
+        for d in heroku_service.drift(session, today=date.today())
     ]
     return DriftList(items=items, total=len(items))
 

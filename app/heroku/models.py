@@ -29,7 +29,9 @@ class HerokuSpace(SQLModel, table=True):
 
 class HerokuApp(SQLModel, table=True):
     __tablename__ = "heroku_app"
-    __mapper_args__ = {"version_id_col": _app_version}
+    # The version is the ETag of what we say about the app (its data categories), bumped by
+    # service.set_app_data only: an import refreshing Heroku's facts must not invalidate a client's copy.
+    __mapper_args__ = {"version_id_col": _app_version, "version_id_generator": False}
 
     id: int | None = Field(default=None, primary_key=True)
     heroku_id: str | None = Field(default=None, max_length=64, unique=True)
@@ -136,6 +138,8 @@ class GateException(SQLModel, table=True):
     granted_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     granted_by: str = Field(max_length=254)
     created_at: datetime = timestamp_field()
+    # Set when the request it was granted for reopened (what was approved changed): it lifts nothing since.
+    voided_at: datetime | None = timestamp_field(nullable=True)
 
 
 class IntegrationDecision(SQLModel, table=True):

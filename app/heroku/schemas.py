@@ -21,7 +21,8 @@ class ImportUpload(RequestModel):
 
     file: UploadFile = Field(description="`heroku addons --all --json`, `heroku addons --app X --json`, "
                                          "`heroku apps:info --app X --json` or `heroku addons:plans SERVICE --json`")
-    complete: bool = Field(default=False, description="The file is the whole estate: add-ons of apps it does not "
+    complete: bool = Field(default=False, description="The file is the whole estate (an add-on list from `heroku "
+                                                      "addons --all --json` only): add-ons of apps it does not "
                                                       "mention are marked gone too")
 
 
@@ -208,7 +209,7 @@ class AddonPage(ResponseModel):
 
 
 class DriftPublic(ResponseModel):
-    kind: Literal["plan_changed", "app_changed", "gone", "not_installed"]
+    kind: Literal["plan_changed", "app_changed", "gone", "not_installed", "gate_failed"]
     integration_id: int
     integration_name: str
     approved_plan: str | None
@@ -236,6 +237,8 @@ class AppPublic(ResponseModel):
     addons: int = Field(description="Add-ons installed now (not gone)")
     first_seen_at: datetime
     last_seen_at: datetime
+    version: int = Field(description='Changes when the data categories do (imports leave it alone): the ETag is '
+                                     '"v<version>", the If-Match a PATCH needs')
 
 
 class AppList(ResponseModel):
@@ -265,6 +268,8 @@ class ServiceList(ResponseModel):
 
 
 class ServiceUpdate(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"vendor_id": 7}]})
+
     vendor_id: int = Field(ge=1, le=2**31 - 1, description="The vendor that provides this service")
 
 

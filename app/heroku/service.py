@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -11,9 +11,10 @@ from sqlmodel import Session
 from app.audit import service as audit
 from app.audit.chain import diff
 from app.audit.service import Actor
+from app.auth.permissions import Permission, allowed
 from app.core.concurrency import check_version
 from app.core.db import utcnow
-from app.core.errors import Conflict, InvalidInput, InvalidState, NotFound, PermissionDenied
+from app.core.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
 from app.documents import service as document_service
 from app.heroku import policy
 from app.heroku.importer import APPROVED, link_approved
@@ -30,6 +31,7 @@ from app.heroku.models import (
 from app.heroku.providers import provider_for
 from app.heroku.schemas import AddonRequestCreate, DecisionCreate
 from app.integrations import service as integration_service
+from app.integrations.decisions import check_exceptions
 from app.integrations.models import Integration, IntegrationKind, IntegrationStatus
 from app.integrations.schemas import IntegrationCreate
 from app.questionnaires import service as questionnaire_service
@@ -59,20 +61,15 @@ class AlreadyDecided(InvalidState):
     pass
 
 
-class RequestBlocked(Conflict):
-    pass
-
-
-class InvalidDecision(InvalidInput):
-    pass
-
-
 class OwnRequest(PermissionDenied):
     pass
 
 
+class UnknownAddonService(InvalidInput):
+    pass
+
+
 UNDECIDED = (IntegrationStatus.requested.value, IntegrationStatus.in_review.value)
-MAX_EXCEPTION_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -121,6 +118,13 @@ def ensure_plan(session: Session, name: str, *, actor: Actor) -> AddonPlan:
     slug = name.split(":", 1)[0]
     service = session.execute(select(AddonService).where(AddonService.name == slug)).scalars().first()
     if service is None:
+        # A new service means a new vendor (or a mapping to one): that is for those who may register vendors.
+        if actor.role is not None and not allowed(actor.role, Permission.vendor_write):
+            raise UnknownAddonService(
+                f"plan: the add-on service '{slug}' is not in the register, and adding it (with its vendor) needs "
+                f"someone who may register vendors; ask them to import `heroku addons:plans {slug} --json` "
+                "(POST /api/v1/heroku/imports), or to run a sync, then request the plan again."
+            )
         provider = provider_for(slug, None)
         vendor = vendor_service.find_vendor(session, provider.legal_name) or vendor_service.create_vendor(
             session, actor=actor, data=VendorCreate(legal_name=provider.legal_name, name=provider.name,
@@ -140,13 +144,17 @@ def create_request(session: Session, *, actor: Actor, data: AddonRequestCreate, 
     service = session.get(AddonService, plan.service_id)
     assert service is not None
     vendor = vendor_service.get_vendor(session, service.vendor_id)
+    # Where the data goes, unless the engineer says: the vendor's data locations, else its home country
+    # (an imported vendor has no locations yet), so the transfer gate judges a real destination.
+    transfer_countries = (data.transfer_countries if data.transfer_countries is not None
+                          else list(vendor.data_locations) or [vendor.country])
     integration = integration_service.create_integration(session, actor=actor, data=IntegrationCreate(
         vendor_id=service.vendor_id, name=data.name or f"{data.plan} on {app.name}",
         kind=IntegrationKind.heroku_addon, purpose=data.purpose,
         data_categories=sorted(set(data.data_categories) | set(app.data_categories)),  # type: ignore[arg-type]
         access=data.access, volume=data.volume, data_filtering=data.data_filtering,
         fields_shared=data.fields_shared,
-        transfer_countries=data.transfer_countries if data.transfer_countries is not None else vendor.data_locations,
+        transfer_countries=transfer_countries,
         business_criticality=data.business_criticality, substitutability=data.substitutability,
         heroku_app=app.name, addon_plan=data.plan,
     ))
@@ -162,52 +170,97 @@ def get_request(session: Session, integration_id: int, *, lock: bool = False) ->
 
 def evaluate(session: Session, integration: Integration, *, today: date) -> list[GateView]:
     """The add-on gates for `integration` on `today`, each with the exception that lifts it, if any."""
+    return evaluate_all(session, [integration], today=today)[integration.id]  # type: ignore[index]
+
+
+def evaluate_all(session: Session, integrations: Sequence[Integration], *, today: date) -> dict[int, list[GateView]]:
+    """`evaluate` for many integrations at once: apps, plans, spaces and exceptions in one query each,
+    the documents once per vendor. An exception lifts a gate until it expires or is voided (the request
+    it was granted for reopened)."""
     from app.core.config import get_settings
 
-    app = session.execute(select(HerokuApp).where(HerokuApp.name == integration.heroku_app)).scalars().first()
-    plan_row = session.execute(select(AddonPlan).where(AddonPlan.name == integration.addon_plan)).scalars().first()
-    space = session.get(HerokuSpace, app.space_id) if app is not None and app.space_id else None
-    app_facts = policy.AppFacts(
-        name=integration.heroku_app or "?", space=space.name if space else None,
-        shield=bool(app and app.shield) or bool(space and space.shield),
-        data_categories=tuple(app.data_categories) if app else (), space_known=bool(app and app.space_known),
-    )
-    plan_facts = policy.PlanFacts(
-        name=integration.addon_plan or "?",
-        compliance=tuple(plan_row.compliance) if plan_row and plan_row.compliance is not None else None,
-        installable_inside_private_network=plan_row.installable_inside_private_network if plan_row else None,
-    )
-    vendor = document_service.vendor_facts(session, integration.vendor_id, today=today,
-                                           expiring_days=get_settings().document_expiring_days)
-    checks = policy.addon_gates(app_facts, plan_facts, data_categories=integration.data_categories,
-                                transfer_countries=integration.transfer_countries, vendor=vendor)
-    exceptions = {e.gate: e for e in session.scalars(
-        select(GateException).where(GateException.integration_id == integration.id, GateException.expires_on >= today)
-        .order_by(GateException.id)
-    )}
-    return [GateView(c, None if c.satisfied else exceptions.get(c.id)) for c in checks]
+    if not integrations:
+        return {}
+    ids = [i.id for i in integrations]
+    app_names = {i.heroku_app for i in integrations if i.heroku_app}
+    plan_names = {i.addon_plan for i in integrations if i.addon_plan}
+    apps = {a.name: a for a in session.scalars(
+        select(HerokuApp).where(HerokuApp.name.in_(app_names)))}  # type: ignore[attr-defined]
+    plans = {p.name: p for p in session.scalars(
+        select(AddonPlan).where(AddonPlan.name.in_(plan_names)))}  # type: ignore[attr-defined]
+    space_ids = {a.space_id for a in apps.values() if a.space_id}
+    spaces = {s.id: s for s in session.scalars(
+        select(HerokuSpace).where(HerokuSpace.id.in_(space_ids)))}  # type: ignore[union-attr]
+    exceptions: dict[int, dict[str, GateException]] = {}
+    for exception in session.scalars(select(GateException).where(
+        GateException.integration_id.in_(ids), GateException.expires_on >= today,  # type: ignore[attr-defined]
+        GateException.voided_at.is_(None),  # type: ignore[union-attr]
+    ).order_by(GateException.id)):  # type: ignore[arg-type]
+        exceptions.setdefault(exception.integration_id, {})[exception.gate] = exception
+    expiring_days = get_settings().document_expiring_days
+    vendors = {vendor_id: document_service.vendor_facts(session, vendor_id, today=today, expiring_days=expiring_days)
+               for vendor_id in sorted({i.vendor_id for i in integrations})}
+    views: dict[int, list[GateView]] = {}
+    for integration in integrations:
+        app = apps.get(integration.heroku_app) if integration.heroku_app else None
+        plan_row = plans.get(integration.addon_plan) if integration.addon_plan else None
+        space = spaces.get(app.space_id) if app is not None and app.space_id else None
+        app_facts = policy.AppFacts(
+            name=integration.heroku_app or "?", space=space.name if space else None,
+            shield=bool(app and app.shield) or bool(space and space.shield),
+            data_categories=tuple(app.data_categories) if app else (), space_known=bool(app and app.space_known),
+        )
+        plan_facts = policy.PlanFacts(
+            name=integration.addon_plan or "?",
+            compliance=tuple(plan_row.compliance) if plan_row and plan_row.compliance is not None else None,
+            installable_inside_private_network=plan_row.installable_inside_private_network if plan_row else None,
+        )
+        checks = policy.addon_gates(app_facts, plan_facts, data_categories=integration.data_categories,
+                                    transfer_countries=integration.transfer_countries,
+                                    vendor=vendors[integration.vendor_id])
+        lifting = exceptions.get(integration.id, {})  # type: ignore[arg-type]
+        views[integration.id] = [GateView(c, None if c.satisfied else lifting.get(c.id)) for c in checks]  # type: ignore[index]
+    return views
+
+
+def _views(session: Session, integrations: Sequence[Integration], *, today: date) -> list[RequestView]:
+    """The views of `integrations`, in their order, with a handful of queries whatever their number."""
+    if not integrations:
+        return []
+    ids = [i.id for i in integrations]
+    decisions: dict[int, list[IntegrationDecision]] = {}
+    for decision in session.scalars(select(IntegrationDecision).where(
+            IntegrationDecision.integration_id.in_(ids)).order_by(IntegrationDecision.id)):  # type: ignore[attr-defined]
+        decisions.setdefault(decision.integration_id, []).append(decision)
+    installations: dict[int, AddonInstallation] = {}
+    for installation in session.scalars(select(AddonInstallation).where(
+            AddonInstallation.integration_id.in_(ids)).order_by(AddonInstallation.id)):  # type: ignore[union-attr]
+        installations.setdefault(installation.integration_id, installation)  # type: ignore[arg-type]
+    gates = evaluate_all(session, integrations, today=today)
+    questionnaires: dict[tuple[str, tuple[str, ...]], list[QuestionnaireVersion]] = {}
+    views = []
+    for integration in integrations:
+        key = (integration.kind, tuple(sorted(integration.data_categories)))
+        if key not in questionnaires:
+            questionnaires[key] = questionnaire_service.applicable(
+                session, kind=integration.kind, data_categories=integration.data_categories)
+        views.append(RequestView(
+            integration=integration, gates=gates[integration.id], questionnaires=questionnaires[key],  # type: ignore[index]
+            decisions=decisions.get(integration.id, []), installation=installations.get(integration.id),  # type: ignore[arg-type]
+        ))
+    return views
 
 
 def view_request(session: Session, integration_id: int, *, today: date) -> RequestView:
-    integration = get_request(session, integration_id)
-    decisions = list(session.scalars(select(IntegrationDecision).where(
-        IntegrationDecision.integration_id == integration_id).order_by(IntegrationDecision.id)))
-    installation = session.execute(select(AddonInstallation).where(
-        AddonInstallation.integration_id == integration_id)).scalars().first()
-    return RequestView(
-        integration=integration, gates=evaluate(session, integration, today=today),
-        questionnaires=questionnaire_service.applicable(
-            session, kind=integration.kind, data_categories=integration.data_categories),
-        decisions=decisions, installation=installation,
-    )
+    return _views(session, [get_request(session, integration_id)], today=today)[0]
 
 
 def list_requests(session: Session, *, status: str | None, today: date, limit: int = 200) -> list[RequestView]:
-    stmt = select(Integration.id).where(Integration.kind == IntegrationKind.heroku_addon.value)
+    stmt = select(Integration).where(Integration.kind == IntegrationKind.heroku_addon.value)
     if status is not None:
         stmt = stmt.where(Integration.status == status)
-    ids = list(session.scalars(stmt.order_by(Integration.id.desc()).limit(limit)))  # type: ignore[union-attr]
-    return [view_request(session, i, today=today) for i in ids]
+    integrations = list(session.scalars(stmt.order_by(Integration.id.desc()).limit(limit)))  # type: ignore[union-attr]
+    return _views(session, integrations, today=today)
 
 
 def decide(session: Session, integration_id: int, *, actor: Actor, data: DecisionCreate, today: date) -> RequestView:
@@ -221,30 +274,9 @@ def decide(session: Session, integration_id: int, *, actor: Actor, data: Decisio
     if actor.id is not None and actor.id == integration.requested_by_id:
         raise OwnRequest("You requested this add-on; someone else in security must decide it.")
     gates = evaluate(session, integration, today=today)
-    failed = {g.check.id for g in gates if g.status == "failed"}
     offered = {e.gate for e in data.exceptions}
-    if data.decision == "reject":
-        if data.exceptions:
-            raise InvalidDecision("exceptions: a rejection lifts no gate; send none.")
-    else:
-        unknown = sorted(offered - failed)
-        if unknown:
-            raise InvalidDecision(
-                f"exceptions: {', '.join(unknown)} " + ("is" if len(unknown) == 1 else "are")
-                + " not a failed gate of this request" + (f" (failed: {', '.join(sorted(failed))})" if failed else "")
-            )
-        missing = sorted(failed - offered)
-        if missing:
-            reasons = "; ".join(g.check.message for g in gates if g.check.id in missing)
-            raise RequestBlocked(
-                f"Add-on request {integration_id} is blocked by {', '.join(missing)}: {reasons} "
-                "Fix the cause, or approve with an exception for each gate (gate, reason, expires_on)."
-            )
-        for exception in data.exceptions:
-            if not today < exception.expires_on <= today + timedelta(days=MAX_EXCEPTION_DAYS):
-                raise InvalidDecision(
-                    f"exceptions: {exception.gate} must expire after today and within {MAX_EXCEPTION_DAYS} days."
-                )
+    check_exceptions(f"add-on request {integration_id}", decision=data.decision, exceptions=data.exceptions,
+                     today=today, failed={g.check.id: g.check.message for g in gates if g.status == "failed"})
     before = integration.status
     for exception in data.exceptions:
         session.add(GateException(integration_id=integration_id, gate=exception.gate, reason=exception.reason,
@@ -324,15 +356,18 @@ def list_addons(
 
 @dataclass(frozen=True)
 class DriftItem:
-    kind: str  # plan_changed | app_changed | gone | not_installed
+    kind: str  # plan_changed | app_changed | gone | not_installed | gate_failed
     integration: Integration
     installation: AddonInstallation | None
     detail: str
 
 
-def drift(session: Session) -> list[DriftItem]:
+def drift(session: Session, *, today: date | None = None) -> list[DriftItem]:
     """Where the estate has moved away from what was approved: the plan or app changed under an approval,
-    the approved add-on is gone, or an approval was never installed."""
+    the approved add-on is gone, an approval was never installed, or a gate that passed (or was lifted)
+    when it was approved fails on `today` (default: the current date) — an exception lapsed, a document
+    expired, the app now holds PHI..."""
+    today = today or date.today()
     approved = list(session.scalars(select(Integration).where(
         Integration.kind == IntegrationKind.heroku_addon.value, Integration.status.in_(APPROVED)  # type: ignore[attr-defined]
     ).order_by(Integration.id)))
@@ -340,9 +375,17 @@ def drift(session: Session) -> list[DriftItem]:
         select(AddonInstallation).where(AddonInstallation.integration_id.is_not(None)))}  # type: ignore[union-attr]
     plans = {p.id: p.name for p in session.scalars(select(AddonPlan))}
     apps = {a.id: a.name for a in session.scalars(select(HerokuApp))}
+    gates = evaluate_all(session, approved, today=today)
     items: list[DriftItem] = []
     for integration in approved:
         installation = by_integration.get(integration.id)
+        failed = [g.check for g in gates[integration.id] if g.status == "failed"]  # type: ignore[index]
+        if failed and (installation is None or installation.gone_at is None):
+            items.append(DriftItem("gate_failed", integration, installation,
+                                   f"{', '.join(c.id for c in failed)} failed since the approval: "
+                                   + " ".join(c.message for c in failed)
+                                   + " Fix the cause, or retire the integration and request it again for a new "
+                                   "decision (with an exception if it must run meanwhile)."))
         if installation is None:
             items.append(DriftItem("not_installed", integration, None,
                                    f"{integration.addon_plan} on {integration.heroku_app} was approved but no import "
@@ -376,6 +419,17 @@ def list_apps(session: Session) -> list[tuple[HerokuApp, HerokuSpace | None, int
             for a in session.scalars(select(HerokuApp).order_by(HerokuApp.name))]
 
 
+def app_row(session: Session, app_id: int) -> tuple[HerokuApp, HerokuSpace | None, int]:
+    """One app as `list_apps` gives it: the app, its space, and how many add-ons it has now."""
+    from sqlalchemy import func
+
+    app = get_app(session, app_id)
+    space = session.get(HerokuSpace, app.space_id) if app.space_id else None
+    count = session.scalar(select(func.count()).select_from(AddonInstallation).where(
+        AddonInstallation.app_id == app_id, AddonInstallation.gone_at.is_(None)))  # type: ignore[union-attr]
+    return app, space, count or 0
+
+
 def get_app(session: Session, app_id: int) -> HerokuApp:
     app = session.get(HerokuApp, app_id)
     if app is None:
@@ -393,6 +447,7 @@ def set_app_data(session: Session, app_id: int, *, actor: Actor, data_categories
     if before != after:
         app.data_categories = after
         app.updated_at = utcnow()
+        app.version += 1  # the mapper does not: imports refresh the app without touching what we said
         session.flush()
         audit.record(session, actor=actor, action="heroku_app.data_categories_set", subject_type="heroku_app",
                      subject_id=app_id, changes={"data_categories": {"before": before, "after": after}})

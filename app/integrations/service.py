@@ -1,6 +1,7 @@
 """Integration use cases: record what crosses the boundary, keep the inherent tier current."""
 
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from app.core.concurrency import check_version
 from app.core.db import json_list_contains, utcnow
 from app.core.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
 from app.core.pagination import PageResult, SortField, paginate, parse_sort, table_columns
+from app.heroku.models import GateException
 from app.integrations.exposure import (
     Access,
     Criticality,
@@ -179,15 +181,32 @@ def update_integration(
         return integration
     for key, value in changed.items():
         setattr(integration, key, value)
+    now = utcnow()
+    voided: list[int] = []
     if integration.status in _DECIDED_APPROVALS and _REOPENING & changed.keys():
-        # What was approved is no longer what will run: the approval lapses and security reviews again.
+        # What was approved is no longer what will run: the approval lapses and security reviews again,
+        # and the gate exceptions granted with it lapse too (they were granted for what is no longer asked).
         integration.status = IntegrationStatus.requested.value
+        voided = _void_exceptions(session, integration_id, now=now)
     _apply_exposure(integration)
-    integration.updated_at = utcnow()
+    integration.updated_at = now
     session.flush()
+    changes = diff(before, audit.facts(integration))
+    if voided:
+        changes["gate_exceptions_voided"] = {"before": None, "after": voided}
     audit.record(session, actor=actor, action="integration.updated", subject_type="integration",
-                 subject_id=integration.id, changes=diff(before, audit.facts(integration)))
+                 subject_id=integration.id, changes=changes)
     return integration
+
+
+def _void_exceptions(session: Session, integration_id: int, *, now: datetime) -> list[int]:
+    """Voids the integration's gate exceptions that still stand; returns their ids."""
+    exceptions = list(session.scalars(select(GateException).where(
+        GateException.integration_id == integration_id, GateException.voided_at.is_(None)  # type: ignore[union-attr]
+    ).order_by(GateException.id)))  # type: ignore[arg-type]
+    for exception in exceptions:
+        exception.voided_at = now
+    return [e.id for e in exceptions]  # type: ignore[misc]
 
 
 def retire_integrations_of_vendor(session: Session, *, actor: Actor, vendor_id: int) -> int:

@@ -117,6 +117,7 @@ def upgrade() -> None:
     sa.Column('granted_by_id', sa.Integer(), nullable=True),
     sa.Column('granted_by', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
     sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('voided_at', app.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['granted_by_id'], ['user_account.id'], name=op.f('fk_gate_exception_granted_by_id_user_account')),
     sa.ForeignKeyConstraint(['integration_id'], ['integration.id'], name=op.f('fk_gate_exception_integration_id_integration')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_gate_exception'))

@@ -103,7 +103,10 @@ def test_demo_heroku_estate_shows_approved_shadow_and_blocked_add_ons(db: Sessio
     assert total == N_ADDONS and approval["postgresql-shielded-4242"] == "approved"
     assert {n for n, a in approval.items() if a == "shadow"} == {
         "scheduler-quiet-1097", "postgresql-hasty-8128", "sentry-sharp-6931"}
-    assert [d.kind for d in heroku_service.drift(db)] == ["not_installed"]
+    # Two approvals send personal data to vendors with no DPA on file: drift says so (gate_failed).
+    assert sorted((d.kind, d.integration.name) for d in heroku_service.drift(db)) == [
+        ("gate_failed", "CloudAMQP on acme-worker-prod"), ("gate_failed", "Sentry on acme-api-prod"),
+        ("not_installed", "Sentry on acme-api-prod")]
     clinic = next(a for a, _, _ in heroku_service.list_apps(db) if a.name == "acme-clinic-prod")
     assert clinic.shield and clinic.data_categories == ["phi"]
 

@@ -3,12 +3,13 @@
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.heroku import importer
 from app.heroku.estate import AddonFacts, AppFacts, AttachmentFacts, Estate, PlanFacts, SpaceFacts
 from app.heroku.models import GateException, IntegrationDecision
 from app.integrations.models import Integration
+from app.vendors.models import Vendor
 from tests.documents.helpers import pdf_bytes, upload
 from tests.factories import TEST_ACTOR
 
@@ -224,3 +225,119 @@ def test_changing_what_was_approved_sends_it_back_to_review(client, imported, au
     changed = client.patch(f"/api/v1/integrations/{rid}", json={"addon_plan": "papertrail:fixa"},
                            headers={**engineer, "If-Match": renamed.headers["ETag"]})
     assert changed.status_code == 200 and changed.json()["status"] == "requested"
+
+
+def until(days: int = 90) -> str:
+    return (TODAY + timedelta(days=days)).isoformat()
+
+
+def test_reopening_an_approved_request_voids_its_exceptions(client, imported, db, auth_headers):
+    engineer, security = auth_headers("engineer"), auth_headers("security")
+    rid = request(client, headers=engineer, app="acme-api").json()["integration"]["id"]
+    approved = decide(client, rid, headers=security, exceptions=[
+        {"gate": "policy.heroku.private_network", "reason": "Moving out of the space in Q1", "expires_on": until()}])
+    assert approved.json()["verdict"] == "clear"
+    current = client.get(f"/api/v1/integrations/{rid}", headers=engineer)
+    reopened = client.patch(f"/api/v1/integrations/{rid}", json={"addon_plan": "papertrail:fixa"},
+                            headers={**engineer, "If-Match": current.headers["ETag"]})
+    assert reopened.status_code == 200 and reopened.json()["status"] == "requested"
+    body = client.get(f"/api/v1/addon-requests/{rid}").json()
+    assert body["verdict"] == "blocked" and gates(body) == {"policy.heroku.private_network": "failed"}
+    assert all(e.voided_at is not None for e in db.scalars(select(GateException)))
+    # A new decision needs its own exception: the old one lifts nothing any more.
+    again = decide(client, rid, headers=security)
+    assert again.status_code == 409 and again.json()["error"] == "RequestBlocked"
+
+
+def test_a_request_sends_data_to_the_vendor_s_country_unless_told_otherwise(client, imported):
+    body = request(client, data_categories=["customer_personal"]).json()  # papertrail: SolarWinds, US
+    assert body["integration"]["transfer_countries"] == ["US"]
+    assert gates(body)["policy.gdpr.transfer"] == "failed"
+    told = request(client, data_categories=["customer_personal"], transfer_countries=["DE"]).json()
+    assert told["integration"]["transfer_countries"] == ["DE"] and "policy.gdpr.transfer" not in gates(told)
+
+
+def test_an_approval_whose_gate_fails_later_shows_as_drift(client, imported, auth_headers):
+    rid = request(client, headers=auth_headers("engineer")).json()["integration"]["id"]
+    assert decide(client, rid).status_code == 200
+    assert client.get("/api/v1/heroku/drift").json()["items"] == []
+    app = next(a for a in client.get("/api/v1/heroku/apps").json()["items"] if a["name"] == "acme-web")
+    assert client.patch(f"/api/v1/heroku/apps/{app['id']}", json={"data_categories": ["phi"]},
+                        headers={"If-Match": f'"v{app["version"]}"'}).status_code == 200
+    drift = client.get("/api/v1/heroku/drift").json()["items"]
+    assert [(d["kind"], d["integration_id"]) for d in drift] == [("gate_failed", rid)]
+    assert "policy.heroku.hipaa_plan" in drift[0]["detail"]
+
+
+def test_engineers_cannot_add_an_unknown_service_and_its_vendor(client, imported, db, auth_headers):
+    engineer = auth_headers("engineer")
+    before = (db.scalar(select(func.count()).select_from(Vendor)), db.scalar(select(func.count()).select_from(Integration)))
+    refused = request(client, headers=engineer, plan="newsvc:pro")
+    assert refused.status_code == 422 and refused.json()["error"] == "UnknownAddonService"
+    assert "heroku addons:plans newsvc --json" in refused.json()["detail"]
+    assert (db.scalar(select(func.count()).select_from(Vendor)),
+            db.scalar(select(func.count()).select_from(Integration))) == before
+    # A new plan of a known service needs no new vendor: fine for anyone who may request.
+    assert request(client, headers=engineer, plan="papertrail:ludvig").status_code == 201
+
+
+def test_an_app_s_etag_is_readable_and_survives_imports(client, imported, db):
+    listed = next(a for a in client.get("/api/v1/heroku/apps").json()["items"] if a["name"] == "acme-web")
+    one = client.get(f"/api/v1/heroku/apps/{listed['id']}")
+    assert one.status_code == 200 and one.headers["ETag"] == f'"v{listed["version"]}"' == '"v1"'
+    assert one.json() == listed
+    assert client.get("/api/v1/heroku/apps/999999").status_code == 404
+    # Heroku moves the app to another region: our copy of what the app holds is still current.
+    moved = estate(PT_WEB, PG_RECORDS)
+    moved.apps["acme-web"] = AppFacts("acme-web", heroku_id="app-1", region="eu", space=None, space_known=True,
+                                      shield=False)
+    assert importer.apply_estate(db, moved, actor=TEST_ACTOR).updated["apps"] == 1
+    db.commit()
+    patched = client.patch(f"/api/v1/heroku/apps/{listed['id']}", json={"data_categories": ["phi"]},
+                           headers={"If-Match": one.headers["ETag"]})
+    assert patched.status_code == 200 and patched.headers["ETag"] == '"v2"' and patched.json()["version"] == 2
+    assert client.get(f"/api/v1/heroku/apps/{listed['id']}").headers["ETag"] == '"v2"'
+
+
+def test_listing_requests_costs_the_same_queries_for_3_or_30(client, imported, engine):
+    def queries_to_list() -> tuple[int, int]:
+        statements: list[str] = []
+        listen = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            response = client.get("/api/v1/addon-requests")
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+        assert response.status_code == 200
+        return len(response.json()["items"]), len(statements)
+
+    for n in range(3):
+        request(client, name=f"request {n}", data_categories=["customer_personal"])
+    three = queries_to_list()
+    for n in range(3, 30):
+        request(client, name=f"request {n}", data_categories=["customer_personal"])
+    thirty = queries_to_list()
+    assert three[0] == 3 and thirty[0] == 30
+    assert thirty[1] == three[1], (three, thirty)
+
+
+def test_approvals_link_to_installations_oldest_first_through_attachments_too(client, db, auth_headers):
+    importer.apply_estate(db, estate(PG_RECORDS), actor=TEST_ACTOR)
+    db.commit()
+    engineer = auth_headers("engineer")
+    rids = [request(client, headers=engineer, app=app).json()["integration"]["id"]
+            for app in ("acme-web", "acme-web", "acme-api")]
+    for rid in rids:
+        decide(client, rid, exceptions=[{"gate": g["id"], "reason": "x", "expires_on": until()} for g in
+                                        client.get(f"/api/v1/addon-requests/{rid}").json()["gates"]
+                                        if g["status"] == "failed"])
+    second = AddonFacts(**{**PT_WEB.__dict__, "heroku_id": "ad-9", "name": "papertrail-late-99",
+                           "attachments": (AttachmentFacts("acme-web", "PAPERTRAIL"),)})
+    on_api = AddonFacts(**{**PT_WEB.__dict__, "heroku_id": "ad-7", "name": "papertrail-shared-77", "app": "acme-records",
+                           "attachments": (AttachmentFacts("acme-api", "PAPERTRAIL"),)})
+    report = importer.apply_estate(db, estate(PT_WEB, second, on_api, PG_RECORDS), actor=TEST_ACTOR)
+    db.commit()
+    assert report.linked == 3
+    linked = {a["name"]: a["integration_id"]
+              for a in client.get("/api/v1/heroku/addons", params={"status": "approved"}).json()["items"]}
+    assert linked == {"papertrail-curly-12": rids[0], "papertrail-late-99": rids[1], "papertrail-shared-77": rids[2]}
