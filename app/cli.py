@@ -11,6 +11,8 @@ import typer
 from app import __version__
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from app.audit.service import Actor
     from app.heroku.importer import ImportReport
 
@@ -23,6 +25,8 @@ cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(audit_cli, name="audit")
 documents_cli = typer.Typer(help="Agreements and evidence: check the stored files.", no_args_is_help=True)
 cli.add_typer(documents_cli, name="documents")
+records_cli = typer.Typer(help="Signed assessment records: verify a PDF.", no_args_is_help=True)
+cli.add_typer(records_cli, name="records")
 heroku_cli = typer.Typer(help="The Heroku estate: import CLI exports, sync from the Platform API.", no_args_is_help=True)
 cli.add_typer(heroku_cli, name="heroku")
 
@@ -348,6 +352,37 @@ def _print_import(report: "ImportReport") -> None:
         typer.echo(f"skipped {skipped.what}: {skipped.reason}", err=True)
 
 
+@records_cli.command("verify")
+def records_verify(file: Annotated[Path, typer.Argument(help="A PDF record, as downloaded")]) -> None:
+    """Check a record: intact, signed by our trusted certificate, covering the entire file, the one we
+    stored, and its embedded snapshot recomputes. Exit 0 only when all hold; else exit 1 saying why."""
+    from app.assessments import jobs as assessment_jobs
+    from app.core.db import open_session
+
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        typer.echo(f"error: cannot read {file}: {error.strerror}", err=True)
+        raise typer.Exit(1) from None
+    with open_session(write=False) as session:
+        result = assessment_jobs.verify_record(session, data)
+    marks = {True: "yes", False: "NO", None: "no snapshot"}
+    typer.echo(f"file sha256: {result.sha256}")
+    typer.echo(f"intact: {marks[result.intact]}; trusted signer: {marks[result.trusted]}"
+               f"{f' ({result.signer})' if result.signer else ''}; covers the entire file: "
+               f"{marks[result.covers_entire_file]}; stored record: {marks[result.matches_stored_record]}; "
+               f"score recomputes: {marks[result.recomputes]}")
+    if result.assessment is not None:
+        a = result.assessment
+        typer.echo(f"assessment {a.id} of integration {a.integration_id}: {a.decision}, signed "
+                   f"{a.signed_at:%Y-%m-%d}, valid until {a.valid_until or '-'} ({a.state})")
+    for problem in result.problems:
+        typer.echo(f"problem: {problem}", err=True)
+    if not result.ok:
+        raise typer.Exit(1)
+    typer.echo("record verified")
+
+
 @heroku_cli.command("import")
 def heroku_import(
     file: Annotated[Path, typer.Argument(help="heroku addons --all --json, addons --app X --json, apps:info --json "
@@ -473,6 +508,174 @@ def questionnaires_load() -> None:
     if catalogue.problems or report.refused:
         raise typer.Exit(1)
 
+
+signing_cli = typer.Typer(help="The key that signs assessment records: make a development one, show the configured one.",
+                          no_args_is_help=True)
+cli.add_typer(signing_cli, name="signing")
+
+
+@signing_cli.command("init")
+def signing_init(
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Where to write the files (default RISKREG_DATA_DIR/signing)")
+    ] = None,
+    days: Annotated[int, typer.Option(min=1, max=3650, help="Days the signing certificate is valid")] = 365,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace existing files; allow it when RISKREG_ENV=production")
+    ] = False,
+) -> None:
+    """Make a development CA and a signing certificate it issues (nobody else trusts this CA)."""
+    from datetime import UTC, datetime
+
+    from app.core import signing
+    from app.core.config import get_settings
+    from app.core.errors import InvalidState
+
+    settings = get_settings()
+    if (settings.is_production or settings.dyno) and not force:
+        raise InvalidState(
+            "`riskreg signing init` makes a development CA that no one else trusts; in production configure a "
+            "certificate from your CA with RISKREG_SIGNING_P12 (pass --force to make a development one anyway)"
+        )
+    target = (directory or settings.data_dir / signing.SIGNING_DIR_NAME).resolve()
+    result = signing.init_local_ca(target, days=days, now=datetime.now(UTC), force=force)
+    kept = f" (it also keeps {result.kept_earlier_roots} earlier CA certificate(s))" if result.kept_earlier_roots else ""
+    typer.echo(f"development signing CA written to {result.directory}; the signing certificate expires "
+               f"{_when(result.expires_at)}")
+    typer.echo(f"  {result.ca_cert.name:<15} the CA certificate, which verifiers trust{kept}")
+    typer.echo(f"  {result.ca_key.name:<15} the CA's private key (0600)")
+    typer.echo(f"  {result.signer_p12.name:<15} the signing key and certificate (0600)")
+    typer.echo(f"  {result.passphrase_file.name:<15} the passphrase of signer.p12 (0600)")
+    typer.echo("Set:")
+    typer.echo(f"  RISKREG_SIGNING_P12={result.signer_p12}")
+    typer.echo(f'  RISKREG_SIGNING_PASSPHRASE="$(cat {result.passphrase_file})"')
+    typer.echo(f"  RISKREG_SIGNING_TRUST_ROOTS={result.ca_cert}")
+
+
+@signing_cli.command("show")
+def signing_show() -> None:
+    """Show the signing certificate: subject, issuer, validity window, days left (exit 1 if unusable)."""
+    from datetime import UTC, datetime
+
+    from app.core import signing
+    from app.core.config import get_settings
+
+    settings = get_settings()
+    info = signing.certificate_info(settings.signing_p12_path, settings.signing_passphrase)
+    now = datetime.now(UTC)
+    left = info.days_left(now)
+    typer.echo(f"signing key   {settings.signing_p12_path}")
+    typer.echo(f"subject       {info.subject}")
+    typer.echo(f"issuer        {info.issuer}")
+    remaining = f"{left} day{'' if left == 1 else 's'} left" if now < info.not_valid_after else "expired"
+    typer.echo(f"valid         {_when(info.not_valid_before)} to {_when(info.not_valid_after)} ({remaining})")
+    typer.echo(f"sha256        {info.fingerprint_sha256}")
+    typer.echo(f"timestamps    {settings.signing_timestamp_url or 'none (PAdES B-B)'}")
+    roots = settings.signing_trust_roots_path
+    typer.echo(f"trust roots   {roots or 'not configured (set RISKREG_SIGNING_TRUST_ROOTS to verify signatures)'}")
+    signing.check_validity(info, now=now)
+
+
+reminders_cli = typer.Typer(help="Renewal reminders and estate alerts: announce what falls due, once per lead time.",
+                             no_args_is_help=True)
+cli.add_typer(reminders_cli, name="reminders")
+
+
+def _day(value: str | None) -> "date | None":
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD") from None
+
+
+@reminders_cli.command("run")
+def reminders_run(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be sent; send and record nothing")] = False,
+    today: Annotated[str | None, typer.Option("--today", metavar="YYYY-MM-DD",
+                                              help="Plan as if it were this day (default: today)")] = None,
+) -> None:
+    """Send what falls due by e-mail and webhook, each reminder once per lead time and recipient. Safe to run
+    late, twice or on two dynos at once (Heroku Scheduler). Exit 1 if a channel failed (retried next run)."""
+    from datetime import date
+
+    from app.reminders import jobs as reminder_jobs
+
+    report = reminder_jobs.run(today=_day(today) or date.today(), dry_run=dry_run)
+    for line in report.lines():
+        typer.echo(line)
+    if report.failed:
+        typer.echo("some reminders were not sent; they are retried by the next run", err=True)
+        raise typer.Exit(1)
+
+
+
+class ExportWhat(StrEnum):
+    """app.exports.jobs.What's values, repeated so `riskreg --help` need not import the exports."""
+
+    record_of_processing = "record-of-processing"
+    register = "register"
+    vendors = "vendors"
+    integrations = "integrations"
+    documents = "documents"
+    assessments = "assessments"
+    addons = "addons"
+
+
+class ExportFileFormat(StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+    pdf = "pdf"
+
+
+class ExportScope(StrEnum):
+    current = "current"
+    approved = "approved"
+
+
+@cli.command("export")
+def export(
+    what: Annotated[ExportWhat, typer.Argument(help="record-of-processing (csv, xlsx, pdf), register (xlsx: a sheet "
+                                                    "per list), or one list: vendors, integrations, documents, "
+                                                    "assessments, addons (csv, xlsx)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write (replaced atomically, mode 0600)")],
+    fmt: Annotated[ExportFileFormat | None, typer.Option("--format", help="csv, xlsx or pdf (default: the output's "
+                                                                          "extension)")] = None,
+    on: Annotated[str | None, typer.Option("--on", metavar="YYYY-MM-DD", help="Judge agreements and document status "
+                                                                           "on this day (default: today)")] = None,
+    scope: Annotated[ExportScope, typer.Option(help="Record of processing: current (requested, in review and "
+                                                    "approved integrations) or approved only")] = ExportScope.current,
+) -> None:
+    """Export the register or the record of processing to a file, for scheduled snapshots (Heroku Scheduler)."""
+    from datetime import date
+
+    from app.core.db import open_session
+    from app.dataflows.service import Scope
+    from app.exports import jobs as export_jobs
+
+    chosen = fmt.value if fmt is not None else output.suffix.lstrip(".").lower()
+    if chosen not in {f.value for f in ExportFileFormat}:
+        raise typer.BadParameter(f"give --format csv, xlsx or pdf (the output's extension '{output.suffix}' does not say)",
+                                 param_hint="--format")
+    try:
+        with open_session(write=False) as session:
+            written = export_jobs.export_to_file(
+                session, export_jobs.What(what.value), export_jobs.Format(chosen), output,
+                today=_day(on) or date.today(), scope=Scope(scope.value),
+            )
+    except OSError as exc:
+        typer.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        if chosen == "pdf":
+            from app.assessments import render
+
+            render.shutdown_pool()
+    rows = ", ".join(f"{title.lower()} {n}" for title, n in written.rows.items())
+    typer.echo(f"exported {what.value} as {chosen} to {written.path} ({written.bytes} bytes; rows: {rows})", err=True)
 
 def _safe_url(url: str) -> str:
     """The database URL without its password, for messages."""

@@ -10,6 +10,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__
+from app.assessments import api as assessments_api
+from app.assessments.jobs import MAX_RECORD_BYTES
 from app.audit.api import router as audit_router
 from app.auth import api as auth_api
 from app.core.config import get_settings
@@ -17,13 +19,17 @@ from app.core.deps import reject_unknown_query
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
+from app.dataflows import api as dataflows_api
+from app.dataflows import pages as dataflows_pages
 from app.documents.api import UPLOAD_PATH
 from app.documents.api import router as documents_router
+from app.exports import api as exports_api
 from app.heroku import api as heroku_api
 from app.heroku.jobs import MAX_IMPORT_BYTES
 from app.integrations.api import router as integrations_router
 from app.questionnaires import jobs as questionnaire_jobs
 from app.questionnaires.api import router as questionnaires_router
+from app.reminders import api as reminders_api
 from app.responses.api import router as responses_router
 from app.responses.pages import router as respond_pages_router
 from app.vendors.api import router as vendors_router
@@ -54,6 +60,12 @@ API_ROUTERS = [
     documents_router,
     heroku_api.router,
     heroku_api.requests_router,
+    assessments_api.router,
+    reminders_api.router,
+    reminders_api.feed_tokens,
+    reminders_api.feed,  # /calendar.ics: its token is the credential (calendar clients send no header)
+    dataflows_api.router,
+    exports_api.router,
 ]
 # Multipart framing and the form fields around the file: allowed on top of the file size limit.
 UPLOAD_OVERHEAD = 256 * 1024
@@ -88,12 +100,14 @@ def create_app(*, load_questionnaires: bool = True) -> FastAPI:
     # HTML pages: kept out of the OpenAPI document and of API_ROUTERS (they sign in by cookie, not token).
     install_page_errors(app)
     app.include_router(pages_router)
+    app.include_router(dataflows_pages.router)  # /data-flows and the downloads it links to
     app.include_router(respond_pages_router)  # the vendor's invite link: the link is the credential
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(
         BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes,
         route_limits={UPLOAD_PATH: settings.max_upload_bytes + UPLOAD_OVERHEAD,
-                      heroku_api.IMPORT_PATH: MAX_IMPORT_BYTES + UPLOAD_OVERHEAD},
+                      heroku_api.IMPORT_PATH: MAX_IMPORT_BYTES + UPLOAD_OVERHEAD,
+                      assessments_api.VERIFY_PATH: MAX_RECORD_BYTES + UPLOAD_OVERHEAD},
     )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.is_production)

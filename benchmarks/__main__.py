@@ -47,6 +47,15 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--skip-heroku", action="store_true", help="skip the Heroku import part (5,000 add-ons "
                         "into a fresh database, then again; run it alone with `python -m benchmarks.heroku`)")
     parser.add_argument("--heroku-runs", type=int, default=3, help="fresh-database runs per Heroku input path and backend")
+    parser.add_argument("--skip-reminders", action="store_true", help="skip the reminders part (planning over 100,000 due "
+                        "items, a dry run over 100,000 documents, 1,000 e-mails to a local SMTP server; run it alone with "
+                        "`python -m benchmarks.reminders`)")
+    parser.add_argument("--skip-exports", action="store_true", help="skip the export part (the integrations of "
+                        "registers of 10,000, 50,000 and 100,000 to CSV and XLSX, time and memory; run it alone with "
+                        "`python -m benchmarks.exports`)")
+    parser.add_argument("--skip-records", action="store_true", help="skip the assessment record part (render + sign "
+                        "a typical record in-process; GET /api/v1/vendors p99 on a riskreg server while 4 records are "
+                        "signed at once; run it alone with `python -m benchmarks.records`)")
     parser.add_argument("--postgres-url", default=os.environ.get("TEST_DATABASE_URL"),
                         help="PostgreSQL server for the audit and Heroku import figures (a scratch database is created there and "
                         "dropped); default $TEST_DATABASE_URL, none: SQLite only")
@@ -148,6 +157,15 @@ def _run(args: argparse.Namespace, work_dir: Path, database_url: str) -> int:
     if not args.skip_heroku:
         from benchmarks import heroku
         missed += heroku.section(work_dir / "heroku", WIDTH, postgres_url=args.postgres_url, runs=args.heroku_runs)
+    if not args.skip_reminders:
+        from benchmarks import reminders
+        missed += reminders.section(work_dir / "reminders", WIDTH)
+    if not args.skip_exports:
+        from benchmarks import exports
+        missed += exports.section(work_dir / "exports", WIDTH)
+    if not args.skip_records:
+        from benchmarks import records
+        missed += records.section(work_dir / "records", WIDTH)
     print(f"\n{missed} target(s) {MISSED}" if missed else "\nall targets met")
     return 0
 

@@ -22,17 +22,26 @@ class Permission(StrEnum):
     document_read = "document:read"
     document_upload = "document:upload"
     heroku_read = "heroku:read"
+    assessment_read = "assessment:read"
+    assessment_create = "assessment:create"
+    assessment_review = "assessment:review"
+    assessment_sign = "assessment:sign"
+    record_read = "record:read"
     heroku_import = "heroku:import"
     heroku_manage = "heroku:manage"
     addon_request = "addon:request"
     addon_decide = "addon:decide"
+    reminder_read = "reminders:read"
+    dataflow_read = "dataflow:read"
+    export_read = "export:read"
     user_manage = "user:manage"
     account_self = "account:self"
 
 
 _READ_REGISTER = {
     Permission.vendor_read, Permission.integration_read, Permission.questionnaire_read, Permission.response_read,
-    Permission.document_read, Permission.heroku_read,
+    Permission.document_read, Permission.heroku_read, Permission.assessment_read, Permission.reminder_read,
+    Permission.dataflow_read,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -41,13 +50,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _READ_REGISTER
         | {Permission.vendor_write, Permission.integration_create, Permission.integration_update,
            Permission.audit_read, Permission.response_write, Permission.document_upload, Permission.heroku_import,
-           Permission.heroku_manage, Permission.addon_request, Permission.addon_decide, Permission.account_self}
+           Permission.heroku_manage, Permission.addon_request, Permission.addon_decide, Permission.assessment_create,
+           Permission.assessment_review, Permission.record_read, Permission.export_read, Permission.account_self}
     ),
     Role.procurement: frozenset(
         _READ_REGISTER
         | {Permission.vendor_write, Permission.vendor_offboard, Permission.integration_create,
            Permission.integration_update, Permission.response_write, Permission.document_upload,
-           Permission.heroku_import, Permission.account_self}
+           Permission.heroku_import, Permission.assessment_create, Permission.export_read, Permission.account_self}
     ),
     # Engineers request integrations and may edit only the ones they requested (object-level rule).
     Role.engineer: frozenset(
@@ -57,10 +67,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.legal: frozenset(
         _READ_REGISTER
-        | {Permission.vendor_write, Permission.audit_read, Permission.document_upload, Permission.account_self}
+        | {Permission.vendor_write, Permission.audit_read, Permission.document_upload, Permission.assessment_sign,
+           Permission.record_read, Permission.export_read, Permission.account_self}
     ),
     # Auditors read everything and change nothing (their own API tokens aside).
-    Role.auditor: frozenset(_READ_REGISTER | {Permission.audit_read, Permission.account_self}),
+    Role.auditor: frozenset(_READ_REGISTER | {Permission.audit_read, Permission.record_read, Permission.export_read,
+                                              Permission.account_self}),
 }
 
 DESCRIPTIONS: dict[Permission, str] = {
@@ -81,6 +93,14 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.heroku_manage: "Set the data an app holds; map an add-on service to a vendor",
     Permission.addon_request: "Request approval to attach a Heroku add-on plan to an app",
     Permission.addon_decide: "Decide add-on requests, lifting failed gates with expiring exceptions",
+    Permission.assessment_read: "Read assessments, their snapshots and states",
+    Permission.assessment_create: "Take an assessment of an integration (snapshot of responses, documents, Heroku facts)",
+    Permission.assessment_review: "Review an assessment: decide, assign reviewer points, accept compensating controls",
+    Permission.assessment_sign: "Sign a decided assessment, producing its signed PDF record",
+    Permission.record_read: "Download signed assessment records",
+    Permission.reminder_read: "See what falls due (renewals, deadlines, waiting requests); subscribe to one's calendar feed",
+    Permission.dataflow_read: "See the data-flow map (app → add-on or SaaS → vendor → sub-processor, with countries and agreements) as JSON, SVG and a page",
+    Permission.export_read: "Download register exports (CSV, XLSX) and the record of processing (CSV, XLSX, PDF)",
     Permission.user_manage: "Manage users, roles and anyone's API tokens",
     Permission.account_self: "See one's own account; create and revoke one's own API tokens",
 }

@@ -2,10 +2,11 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER_SECRET = "dev-only-insecure-secret-key-change-me"
@@ -20,7 +21,7 @@ def normalise_database_url(url: str) -> str:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="RISKREG_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="RISKREG_", extra="ignore", frozen=True, hide_input_in_errors=True)
 
     env: Literal["development", "production"] = "development"
     data_dir: Path = Path("var")
@@ -41,6 +42,11 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     questionnaire_dir: Path = ROOT / "questionnaires"
+    # Review cadence by residual risk (DOMAIN.md): a signed assessment is valid this many months.
+    review_months_critical: int = Field(default=6, ge=1, le=60)
+    review_months_high: int = Field(default=12, ge=1, le=60)
+    review_months_medium: int = Field(default=24, ge=1, le=60)
+    review_months_low: int = Field(default=36, ge=1, le=60)
     # Uploaded agreements and evidence: where their bytes live, and how large one may be.
     storage_backend: Literal["database", "filesystem", "s3"] = "database"
     storage_dir: Path | None = None  # filesystem backend; default <data_dir>/files
@@ -58,8 +64,69 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("HEROKU_API_TOKEN", "RISKREG_HEROKU_API_TOKEN")
     )
     heroku_api_url: str = "https://api.heroku.com"
+    # Signing assessment records (PAdES): a PKCS#12 key and certificate, default <data_dir>/signing/signer.p12.
+    signing_p12: Path | None = None
+    signing_passphrase: SecretStr | None = None
+    # PEM file of the CA certificates a signed record must chain to; default <data_dir>/signing/ca.pem.
+    signing_trust_roots: Path | None = None
+    signing_timestamp_url: str | None = None  # an RFC 3161 timestamp authority: PAdES B-T instead of B-B
+    signing_reason: str = "riskreg assessment record"
+    signing_location: str | None = None
+    # Reminders (`riskreg reminders run`): days before a due date to announce it, then every N days while overdue.
+    reminder_lead_days: Annotated[tuple[int, ...], NoDecode] = (60, 30, 7, 0)
+    reminder_overdue_every_days: int = Field(default=7, ge=1, le=365)
+    reminder_request_wait_days: int = Field(default=7, ge=1, le=365)  # an undecided add-on request older than this
+    reminder_lease_minutes: int = Field(default=10, ge=1, le=24 * 60)  # a claimed, unsent reminder is retried after
+    # Where reminders go: e-mail (smtp://user:password@host:587, smtps:// for implicit TLS), a Slack-compatible webhook.
+    smtp_url: SecretStr | None = None
+    smtp_from: str | None = None
+    smtp_starttls: bool = True
+    webhook_url: SecretStr | None = None
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    webhook_attempts: int = Field(default=4, ge=1, le=10)
+    # The address users reach riskreg at (https://riskreg.example.com): links in e-mails and the calendar feed.
+    public_url: str | None = None
     # Set by Heroku on every dyno: its presence means "not a developer's machine".
     dyno: str | None = Field(default=None, validation_alias="DYNO")
+
+    @field_validator("reminder_lead_days", mode="before")
+    @classmethod
+    def _lead_days(cls, value: object) -> object:
+        """`60,30,7,0` (or a JSON list): distinct days, none negative, announced from the earliest."""
+        if isinstance(value, str):
+            value = [part for part in value.replace("[", "").replace("]", "").split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            try:
+                days = sorted({int(str(v).strip()) for v in value}, reverse=True)
+            except ValueError:
+                raise ValueError("use whole numbers of days separated by commas, e.g. 60,30,7,0") from None
+            if not days or days[-1] < 0 or days[0] > 3650:
+                raise ValueError("give at least one lead time, each between 0 and 3650 days")
+            return tuple(days)
+        return value
+
+    @model_validator(mode="after")
+    def _check_reminder_channels(self) -> "Settings":
+        # Messages name the variable, never its value: the URLs carry passwords and webhook secrets.
+        if self.smtp_url is not None:
+            parts = urlsplit(self.smtp_url.get_secret_value())
+            if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+                raise ValueError("RISKREG_SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465")
+            try:
+                parts.port  # noqa: B018  (raises on a port that is not a number)
+            except ValueError:
+                raise ValueError("RISKREG_SMTP_URL has a port that is not a number") from None
+            if not self.smtp_from:
+                raise ValueError("RISKREG_SMTP_FROM must be set when RISKREG_SMTP_URL is (the reminders' sender address)")
+        if self.webhook_url is not None:
+            parts = urlsplit(self.webhook_url.get_secret_value())
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("RISKREG_WEBHOOK_URL must be an http(s) URL")
+        if self.public_url is not None:
+            parts = urlsplit(self.public_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("RISKREG_PUBLIC_URL must be an http(s) URL such as https://riskreg.example.com")
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> "Settings":
@@ -91,6 +158,18 @@ class Settings(BaseSettings):
     @property
     def storage_path(self) -> Path:
         return self.storage_dir or self.data_dir / "files"
+
+    @property
+    def signing_p12_path(self) -> Path | None:
+        """RISKREG_SIGNING_P12, else the key `riskreg signing init` writes, if it exists."""
+        default = self.data_dir / "signing" / "signer.p12"
+        return self.signing_p12 or (default if default.exists() else None)
+
+    @property
+    def signing_trust_roots_path(self) -> Path | None:
+        """RISKREG_SIGNING_TRUST_ROOTS, else the CA certificate `riskreg signing init` writes, if it exists."""
+        default = self.data_dir / "signing" / "ca.pem"
+        return self.signing_trust_roots or (default if default.exists() else None)
 
     @property
     def secure_cookies(self) -> bool:

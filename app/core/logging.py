@@ -29,5 +29,9 @@ def configure_logging(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # uvicorn's own access log would duplicate our request line.
+    # pyHanko logs a full traceback at WARNING for every untrusted or damaged signature it is shown;
+    # verification reports that to the user, so the log keeps only its errors.
+    logging.getLogger("pyhanko").setLevel(logging.ERROR)
+    logging.getLogger("pyhanko_certvalidator").setLevel(logging.ERROR)
     logging.getLogger("uvicorn.access").handlers[:] = []
     logging.getLogger("uvicorn.access").propagate = False

@@ -14,9 +14,9 @@ MAX_PASSWORD_LENGTH = 1024
 TOKEN_PREFIX = "rr_"
 
 
-def new_token() -> str:
+def new_token(prefix: str = TOKEN_PREFIX) -> str:
     """A bearer secret with 256 bits of randomness, recognisable by its prefix in logs and scanners."""
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return prefix + secrets.token_urlsafe(32)
 
 
 def token_hash(token: str) -> str:

@@ -390,6 +390,54 @@ def vendor_facts(session: Session, vendor_id: int, *, today: date, expiring_days
     )
 
 
+@dataclass(frozen=True)
+class VendorDocuments:
+    facts: policy.VendorFacts
+    views: dict[int, DocumentView]  # every version of every document of the vendor, by id, standing on the day
+
+
+def vendor_facts_many(
+    session: Session, vendor_ids: Sequence[int] | None, *, today: date, expiring_days: int
+) -> dict[int, VendorDocuments]:
+    """`vendor_facts` for many vendors at once, with each vendor's documents and their standing, so the
+    documents the facts cite can be shown. One query per 1,000 vendors (or one for every vendor when
+    `vendor_ids` is None); a vendor without documents gets empty facts."""
+    documents: list[Document] = []
+    if vendor_ids is None:
+        documents = list(session.scalars(select(Document)))
+    else:
+        wanted = sorted(set(vendor_ids))
+        for start in range(0, len(wanted), 1000):
+            documents.extend(session.scalars(select(Document).where(
+                Document.vendor_id.in_(wanted[start:start + 1000]))))  # type: ignore[attr-defined]
+    # A version and its successor belong to the same vendor, so every successor is among these rows.
+    successors = {d.supersedes_id: Successor(d.id, d.effective_on or d.created_at.date())  # type: ignore[arg-type]
+                  for d in documents if d.supersedes_id is not None}
+    by_vendor: dict[int, list[Document]] = {v: [] for v in (vendor_ids or ())}
+    for document in documents:
+        by_vendor.setdefault(document.vendor_id, []).append(document)
+    found: dict[int, VendorDocuments] = {}
+    for vendor_id, docs in by_vendor.items():
+        views: dict[int, DocumentView] = {}
+        facts_in: list[policy.DocumentFacts] = []
+        for d in docs:
+            successor = successors.get(d.id)
+            terms = terms_of(d, superseded=_superseded(successor, today))
+            views[d.id] = DocumentView(  # type: ignore[index]
+                document=d, integration_ids=[], superseded_by_id=successor.id if successor else None,
+                standing=standing(terms, today=today, expiring_days=expiring_days), on=today)
+            facts_in.append(policy.DocumentFacts(id=d.id, terms=terms, transfer_mechanism=d.transfer_mechanism))  # type: ignore[arg-type]
+        found[vendor_id] = VendorDocuments(
+            facts=policy.vendor_facts(facts_in, today=today, expiring_days=expiring_days), views=views)
+    return found
+
+
+def document_views(session: Session, documents: Sequence[Document], *, today: date, expiring_days: int) -> list[DocumentView]:
+    """Documents as `list_documents` shows them (status on `today`, integrations, successor), two queries
+    whatever their number: for reading a long list in batches."""
+    return _views(session, documents, today=today, expiring_days=expiring_days)
+
+
 def integration_gates(session: Session, integration: Integration, *, facts: policy.VendorFacts) -> list[Any]:
     """The document gates (GDPR DPA and transfers, HIPAA BAA, PCI AoC) for one integration, given the
     facts of its vendor's documents on a day."""

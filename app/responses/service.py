@@ -203,11 +203,22 @@ def submit_response(session: Session, response_id: int, *, actor: Actor, submitt
     return view(session, response_id)
 
 
-def score_response(
+@dataclass(frozen=True)
+class ScoringInputs:
+    """Everything `scoring.score` is given for one response: stored with an assessment, it recomputes."""
+
+    definition: QuestionnaireDef
+    answers: dict[str, scoring.Answer]
+    exposure: ExposureInput
+    content_hash: str
+    policy: list[scoring.PolicyCheck]
+
+
+def scoring_inputs(
     session: Session, response_id: int, *, today: date | None = None, expiring_days: int | None = None
-) -> scoring.ScoreResult:
-    """Scores a response against its own questionnaire version, its integration's current exposure and
-    the vendor's documents on `today`:
+) -> ScoringInputs:
+    """The inputs that score a response against its own questionnaire version, its integration's current
+    exposure and the vendor's documents on `today`:
     - a document question earns its points (at full confidence: the register holds the document) when a
       document of one of its evidence types is in force;
     - an answer claiming independent attestation counts as such only while a document of the question's
@@ -240,8 +251,16 @@ def score_response(
                 evidence=scoring.Evidence.independent if in_date else scoring.Evidence.self_attested,
             )
     policy = document_service.integration_gates(session, integration, facts=facts)
-    return scoring.score(current.definition, answers, exposure=exposure, content_hash=current.version.content_hash,
-                         policy=policy)
+    return ScoringInputs(current.definition, answers, exposure, current.version.content_hash, policy)
+
+
+def score_response(
+    session: Session, response_id: int, *, today: date | None = None, expiring_days: int | None = None
+) -> scoring.ScoreResult:
+    """Scores a response as `scoring_inputs` describes."""
+    inputs = scoring_inputs(session, response_id, today=today, expiring_days=expiring_days)
+    return scoring.score(inputs.definition, inputs.answers, exposure=inputs.exposure,
+                         content_hash=inputs.content_hash, policy=inputs.policy)
 
 
 # Independent attestations: what backs an "independent" claim on a question that names no evidence types.

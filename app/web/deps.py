@@ -1,14 +1,16 @@
 """Page dependencies: the signed-in user behind the `riskreg_session` cookie."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from starlette.responses import Response
 
 from app.auth import service as auth_service
 from app.auth.models import User
+from app.auth.permissions import DESCRIPTIONS, Permission, allowed
 from app.core.config import Settings
 from app.core.deps import SessionDep, SettingsDep
+from app.core.errors import PermissionDenied
 
 SESSION_COOKIE = "riskreg_session"
 LOGIN_PATH = "/login"
@@ -59,3 +61,17 @@ def current_web_user(
 
 OptionalWebUser = Annotated[User | None, Depends(optional_web_user)]
 WebUser = Annotated[User, Depends(current_web_user)]
+
+
+def web_requires(permission: Permission) -> Any:
+    """A page's `Requires`: the signed-in user, refused (403) unless their role holds `permission`."""
+
+    def dependency(user: WebUser) -> User:
+        if not allowed(user.role, permission):
+            raise PermissionDenied(
+                f"Your role ({user.role}) does not allow this: '{DESCRIPTIONS[permission]}' needs the "
+                f"{permission.value} permission."
+            )
+        return user
+
+    return Depends(dependency)
