@@ -228,7 +228,16 @@ def _init_worker(memory_limit_mb: int) -> None:
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
     import weasyprint  # noqa: F401
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose server was killed (SIGKILL, a dyno restart) would otherwise wait forever on its
+    queue, holding its memory: when the parent is gone, the worker goes too."""
+    while os.getppid() == parent:
+        time.sleep(2)
+    os._exit(0)
 
 
 _lock = threading.Lock()
