@@ -117,6 +117,11 @@ def _open_p12(p12_path: Path | None, passphrase: Passphrase) -> tuple[PrivateKey
         ) from None
     except OSError as exc:
         raise SigningKeyRefused(f"cannot read the signing key {p12_path}: {exc.strerror or exc}") from None
+    cache_key = (str(Path(p12_path).resolve()), hashlib.sha256(data).hexdigest(),
+                 hashlib.sha256(_secret(passphrase) or b"").hexdigest())
+    cached = _OPENED.get(cache_key)
+    if cached is not None:
+        return cached
     try:
         key, cert, chain = pkcs12.load_key_and_certificates(data, _secret(passphrase))
     except ValueError:
@@ -132,7 +137,15 @@ def _open_p12(p12_path: Path | None, passphrase: Passphrase) -> tuple[PrivateKey
             f"the signing key {p12_path} must hold a private key and its certificate; it holds "
             f"{'no private key' if key is None else 'no certificate for its key'}"
         )
+    if len(_OPENED) > 8:  # a handful of keys at most (rotation); never grow without bound
+        _OPENED.clear()
+    _OPENED[cache_key] = (key, cert, chain)
     return key, cert, chain
+
+
+# Opened PKCS#12 files by (path, content hash, passphrase hash). Opening one checks the RSA key, which
+# costs a fifth of a second and holds the GIL: signing must not pay it on every record.
+_OPENED: dict[tuple[str, str, str], tuple[Any, x509.Certificate, list[x509.Certificate]]] = {}
 
 
 def _describe(cert: x509.Certificate) -> CertificateInfo:
@@ -176,7 +189,6 @@ def load_signer(p12_path: Path | None, passphrase: Passphrase, *, now: datetime)
     meant for signing (key usage nonRepudiation, which verifiers require). The chain in the file is
     embedded in each signature, so verifiers need only the root."""
     from asn1crypto import keys as asn1_keys
-    from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     key, cert, chain = _open_p12(p12_path, passphrase)
@@ -193,13 +205,55 @@ def load_signer(p12_path: Path | None, passphrase: Passphrase, *, now: datetime)
     # Built from the key already opened: SimpleSigner.load_pkcs12 would decrypt the file a second time
     # (a tenth of a second) and, on failure, log a traceback and return None.
     der = serialization.Encoding.DER
-    return signers.SimpleSigner(
+    return _LoadedKeySigner(
+        key,
         signing_cert=_asn1(cert),
         signing_key=asn1_keys.PrivateKeyInfo.load(
             key.private_bytes(der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         ),
         cert_registry=SimpleCertificateStore.from_certs([_asn1(c) for c in chain]),
     )
+
+
+def _loaded_key_signer_class() -> type:
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
+
+    class LoadedKeySigner(signers.SimpleSigner):
+        """SimpleSigner re-parses (and re-checks) its private key for every signature, twice per PDF;
+        this one signs with the key object already opened and checked."""
+
+        def __init__(self, key: Any, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self._key = key
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+            try:
+                name = mechanism.signature_algo
+            except ValueError:
+                name = mechanism["algorithm"].native
+            if name == "rsassa_pkcs1v15" and isinstance(self._key, rsa.RSAPrivateKey):
+                return self._key.sign(data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+            if name == "rsassa_pss" and isinstance(self._key, rsa.RSAPrivateKey):
+                pss, hash_algo = process_pss_params(mechanism["parameters"])
+                return self._key.sign(data, pss, hash_algo)
+            if name == "ecdsa" and isinstance(self._key, ec.EllipticCurvePrivateKey):
+                return self._key.sign(data, ec.ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
+            return super().sign_raw(data, digest_algorithm)  # other key types: pyHanko's own path
+
+    return LoadedKeySigner
+
+
+def _LoadedKeySigner(key: Any, **kwargs: Any) -> "SimpleSigner":  # noqa: N802 (a class built lazily)
+    global _SIGNER_CLASS
+    if _SIGNER_CLASS is None:
+        _SIGNER_CLASS = _loaded_key_signer_class()
+    return _SIGNER_CLASS(key, **kwargs)
+
+
+_SIGNER_CLASS: Any = None
 
 
 # --- signing -----------------------------------------------------------------------------------
