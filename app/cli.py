@@ -561,7 +561,8 @@ def signing_show() -> None:
     from app.core.config import get_settings
 
     settings = get_settings()
-    info = signing.certificate_info(settings.signing_p12_path, settings.signing_passphrase)
+    from app.core.signing import configured_passphrase
+    info = signing.certificate_info(settings.signing_p12_path, configured_passphrase(settings))
     now = datetime.now(UTC)
     left = info.days_left(now)
     typer.echo(f"signing key   {settings.signing_p12_path}")

@@ -124,4 +124,7 @@ def verify_record(
     signature covering the entire file, and which assessment it is. Nothing is stored."""
     data = upload.file.file.read(jobs.MAX_RECORD_BYTES + 1)
     upload.file.file.close()
-    return jobs.verify_record(session, data)
+    found = jobs.lookup_record(session, data)
+    # Anyone may call this: end the transaction before the file is parsed, so no lock is held meanwhile.
+    session.commit()
+    return jobs.check_record(data, found)

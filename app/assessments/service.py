@@ -251,9 +251,15 @@ def _refuse_if_signed(assessment: Assessment) -> None:
 def _apply_reviewer_inputs(session: Session, assessment: Assessment, data: ReviewCreate) -> dict[str, Any]:
     covered = {r["response_id"] for r in assessment.snapshot["responses"]}
     changes: dict[str, Any] = {}
+    signed = _responses_in_signed_records(session, assessment.integration_id)
     for item in [*data.reviewer_points, *data.compensating]:
         if item.response_id not in covered:
             raise InvalidReview(f"response {item.response_id} is not covered by assessment {assessment.id}.")
+        if item.response_id in signed:
+            raise InvalidReview(
+                f"response {item.response_id} is part of a signed record; its reviewer inputs are frozen with it. "
+                "Review it as it stands, or have a new response submitted."
+            )
     for item in data.reviewer_points:
         row = _answer(session, item.response_id, item.question_id)
         definition = response_service.view(session, item.response_id).definition
@@ -276,6 +282,12 @@ def _apply_reviewer_inputs(session: Session, assessment: Assessment, data: Revie
     return changes
 
 
+def _responses_in_signed_records(session: Session, integration_id: int) -> set[int]:
+    snapshots = session.scalars(select(Assessment.snapshot).where(
+        Assessment.integration_id == integration_id, Assessment.status == AssessmentStatus.signed.value))
+    return {r["response_id"] for snapshot in snapshots for r in snapshot.get("responses", [])}
+
+
 def _answer(session: Session, response_id: int, question_id: str) -> ResponseAnswer:
     row = session.execute(select(ResponseAnswer).where(
         ResponseAnswer.response_id == response_id, ResponseAnswer.question_id == question_id)).scalars().first()
@@ -291,6 +303,9 @@ def review(session: Session, assessment_id: int, *, actor: Actor, data: ReviewCr
     assessment = get_assessment(session, assessment_id, lock=True)
     _refuse_if_signed(assessment)
     integration = integration_service.get_integration(session, assessment.integration_id)
+    if integration.status == IntegrationStatus.retired:
+        raise InvalidState(f"Integration {integration.id} is retired; its assessments are no longer decided.")
+    _refuse_if_outdated(session, assessment)
     if actor.id is not None and actor.id == integration.requested_by_id:
         raise SeparationOfDuties("You requested this integration; someone else in security must review it.")
     answer_changes = _apply_reviewer_inputs(session, assessment, data)
@@ -358,12 +373,7 @@ class SigningJob:
     embedded: bytes  # assessment.json
 
 
-def _check_signable(session: Session, assessment: Assessment, actor: Actor) -> None:
-    _refuse_if_signed(assessment)
-    if assessment.status != AssessmentStatus.decided or assessment.decision is None:
-        raise AssessmentNotDecided(f"Assessment {assessment.id} has not been reviewed yet; security decides first.")
-    if actor.id is not None and actor.id == assessment.reviewer_id:
-        raise SeparationOfDuties("You reviewed this assessment; someone else must sign it.")
+def _refuse_if_outdated(session: Session, assessment: Assessment) -> None:
     newer = session.execute(select(Assessment.id).where(
         Assessment.integration_id == assessment.integration_id, Assessment.status == AssessmentStatus.signed.value,
         Assessment.id > assessment.id)).scalars().first()  # type: ignore[operator]
@@ -371,6 +381,15 @@ def _check_signable(session: Session, assessment: Assessment, actor: Actor) -> N
         raise AssessmentOutdated(
             f"Assessment {newer} of the same integration is newer and already signed; this one is out of date."
         )
+
+
+def _check_signable(session: Session, assessment: Assessment, actor: Actor) -> None:
+    _refuse_if_signed(assessment)
+    if assessment.status != AssessmentStatus.decided or assessment.decision is None:
+        raise AssessmentNotDecided(f"Assessment {assessment.id} has not been reviewed yet; security decides first.")
+    if actor.id is not None and actor.id == assessment.reviewer_id:
+        raise SeparationOfDuties("You reviewed this assessment; someone else must sign it.")
+    _refuse_if_outdated(session, assessment)
 
 
 def prepare_signing(session: Session, assessment_id: int, *, actor: Actor, now: datetime) -> SigningJob:
@@ -411,9 +430,11 @@ def complete_signing(session: Session, job: SigningJob, signed_pdf: bytes, *, ac
     """Stores the signed record and freezes the assessment, unless it changed since `prepare_signing`."""
     from app.documents.service import store_file
 
-    assessment = get_assessment(session, job.assessment_id, lock=True)
+    assessment = session.get(Assessment, job.assessment_id, with_for_update=True, populate_existing=True)
+    if assessment is None:
+        raise AssessmentNotFound(f"No assessment with id {job.assessment_id}.")
     _check_signable(session, assessment, actor)
-    if assessment.version != job.version:
+    if assessment.version != job.version or supersedes(session, assessment) != job.supersedes_id:
         raise AssessmentChanged(
             f"Assessment {job.assessment_id} was reviewed again while its record was being signed; sign it again."
         )

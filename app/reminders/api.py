@@ -27,7 +27,8 @@ FEED_AHEAD_DAYS = 730
 
 
 def _certificate(settings: Settings) -> schedule.CertificateFact | None:
-    return reminder_service.signing_certificate(settings.signing_p12_path, settings.signing_passphrase)
+    from app.core.signing import configured_passphrase
+    return reminder_service.signing_certificate(settings.signing_p12_path, configured_passphrase(settings))
 
 
 def _public(item: schedule.DueItem, *, today: date, public_url: str | None) -> ReminderItemPublic:

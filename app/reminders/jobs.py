@@ -232,7 +232,8 @@ def run(
     """Announce what is due on `today` on every configured channel, each delivery once."""
     settings = settings or get_settings()
     senders = list(channels) if channels is not None else channels_from(settings)
-    certificate = reminder_service.signing_certificate(settings.signing_p12_path, settings.signing_passphrase)
+    from app.core.signing import configured_passphrase
+    certificate = reminder_service.signing_certificate(settings.signing_p12_path, configured_passphrase(settings))
     lease = timedelta(minutes=settings.reminder_lease_minutes)
     started = now()
     with _bulk():
@@ -335,7 +336,10 @@ def _deliver(channel: Sender, channel_report: ChannelReport, batch: list[tuple[A
     engine, run_id, now = claim.engine, claim.run_id, claim.now
     try:
         channel.send(_digest(batch, today=today, public_url=public_url))
-    except ChannelError as exc:
+    except Exception as exc:  # noqa: BLE001 - one bad message (any cause) must not stop the others
+        if not isinstance(exc, ChannelError):
+            log.exception("reminder delivery raised", extra={"channel": channel.name})
+            exc = ChannelError(f"{type(exc).__name__}: {exc}")
         with _writing(engine) as session:
             reminder_service.mark_failed(session, ids, run_id=run_id, error=str(exc))
         _count(channel_report, batch, sent=False)

@@ -236,3 +236,20 @@ def test_signing_refuses_an_expired_certificate_before_anything_is_stored(client
 def test_verify_refuses_what_is_not_a_pdf(anonymous, content, status):
     response = anonymous.post("/api/v1/records/verify", files={"file": ("record.pdf", content, "application/pdf")})
     assert response.status_code == status
+
+
+def test_an_outdated_assessment_cannot_be_reviewed_and_signed_inputs_are_frozen(client, integration, decided,
+                                                                                  auth_headers, signing_key):
+    security, legal = auth_headers("security"), auth_headers("legal")
+    older = client.post(f"/api/v1/integrations/{integration.id}/assessments").json()["id"]
+    newer = client.post(f"/api/v1/integrations/{integration.id}/assessments").json()["id"]
+    assert review(client, newer, headers=security).status_code == 200
+    assert sign(client, newer, legal).status_code == 200
+    stale = review(client, older, headers=security, decision="reject", reason="late")
+    assert stale.status_code == 409 and stale.json()["error"] == "AssessmentOutdated"
+    assert client.get(f"/api/v1/integrations/{integration.id}", headers=security).json()["status"] == "approved"
+    third = client.post(f"/api/v1/integrations/{integration.id}/assessments").json()
+    response_id = third["snapshot"]["responses"][0]["response_id"]
+    frozen = review(client, third["id"], headers=security, reviewer_points=[
+        {"response_id": response_id, "question_id": "access.notes", "points": 0.1}])
+    assert frozen.status_code == 422 and "signed record" in frozen.json()["detail"]
