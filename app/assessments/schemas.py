@@ -8,7 +8,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from app.core.deps import MAX_ID
 from app.core.schemas import MediumText, RequestModel, ResponseModel, text
-from app.heroku.schemas import ExceptionCreate
+from app.heroku.schemas import ExceptionCreate, check_decision_shape
 
 QuestionId = text(80)
 
@@ -41,14 +41,7 @@ class ReviewCreate(RequestModel):
 
     @model_validator(mode="after")
     def _conditions(self) -> "ReviewCreate":
-        if self.decision == "approve_with_conditions" and not self.conditions:
-            raise ValueError("approve_with_conditions needs at least one condition")
-        if self.decision != "approve_with_conditions" and self.conditions:
-            raise ValueError("conditions go with approve_with_conditions")
-        gates = [e.gate for e in self.exceptions]
-        if len(set(gates)) != len(gates):
-            raise ValueError("exceptions: one per gate")
-        return self
+        return check_decision_shape(self)
 
 
 class AssessmentPublic(ResponseModel):

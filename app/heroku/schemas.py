@@ -103,14 +103,19 @@ class DecisionCreate(RequestModel):
 
     @model_validator(mode="after")
     def _conditions(self) -> "DecisionCreate":
-        if self.decision == "approve_with_conditions" and not self.conditions:
-            raise ValueError("approve_with_conditions needs at least one condition")
-        if self.decision != "approve_with_conditions" and self.conditions:
-            raise ValueError("conditions go with approve_with_conditions")
-        gates = [e.gate for e in self.exceptions]
-        if len(set(gates)) != len(gates):
-            raise ValueError("exceptions: one per gate")
-        return self
+        return check_decision_shape(self)
+
+
+def check_decision_shape(decision: Any) -> Any:
+    """Conditions go with (and only with) approve_with_conditions; one exception per gate."""
+    if decision.decision == "approve_with_conditions" and not decision.conditions:
+        raise ValueError("approve_with_conditions needs at least one condition")
+    if decision.decision != "approve_with_conditions" and decision.conditions:
+        raise ValueError("conditions go with approve_with_conditions")
+    gates = [e.gate for e in decision.exceptions]
+    if len(set(gates)) != len(gates):
+        raise ValueError("exceptions: one per gate")
+    return decision
 
 
 class ExceptionPublic(ResponseModel):
