@@ -33,6 +33,7 @@ from app.exports.service import (
     VendorFilters,
 )
 from app.exports.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Table
+from app.heroku.api import SLUG
 from app.integrations import service as integration_service
 from app.integrations.exposure import DataCategory, Tier
 from app.integrations.models import IntegrationKind, IntegrationStatus
@@ -191,8 +192,8 @@ def assessment_filters(
 def addon_filters(
     status: Annotated[str | None, Query(pattern="^(shadow|approved|gone)$", description="shadow: installed with no "
                                         "approved request behind it; approved; gone")] = None,
-    app: Annotated[str | None, Query(max_length=100)] = None,
-    service: Annotated[str | None, Query(max_length=100)] = None,
+    app: Annotated[str | None, Query(max_length=100, pattern=SLUG, description="App name")] = None,
+    service: Annotated[str | None, Query(max_length=100, pattern=SLUG, description="Service slug")] = None,
 ) -> AddonFilters:
     return AddonFilters(status=status, app=app, service=service)
 
