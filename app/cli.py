@@ -110,6 +110,9 @@ def seed_demo(
                    "create real accounts with `riskreg users create`")
         return
     typer.echo(f"demo users: created {report.users_created}, already present {report.users_existing}")
+    signing_dir = demo_jobs.ensure_demo_signing_key()
+    if signing_dir:
+        typer.echo(f"development signing key: {signing_dir} (legal can sign records; `riskreg signing show`)")
     typer.echo(_sign_in_help(some_existed=report.users_existing > 0))
 
 

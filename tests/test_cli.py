@@ -62,11 +62,17 @@ def test_migrate_then_seed_demo_twice_on_an_empty_database(scratch: ScratchDatab
     assert migrated.returncode == 0, migrated.stderr
     assert "database at head" in migrated.stdout
 
-    vendors, vendors_existing, integrations, integrations_existing = seeded(riskreg("seed-demo", env=env))
+    first = riskreg("seed-demo", env=env)
+    vendors, vendors_existing, integrations, integrations_existing = seeded(first)
     assert vendors > 0 and integrations > 0
     assert vendors_existing == integrations_existing == 0
+    assert "development signing key" in first.stdout  # so legal can sign records in the demo
+    shown = riskreg("signing", "show", env=env)
+    assert shown.returncode == 0 and "days left" in shown.stdout, shown.stderr
 
-    assert seeded(riskreg("seed-demo", env=env)) == (0, vendors, 0, integrations)
+    again = riskreg("seed-demo", env=env)
+    assert seeded(again) == (0, vendors, 0, integrations)
+    assert "development signing key" not in again.stdout
 
 
 def test_seed_demo_refuses_production_unless_forced(scratch: ScratchDatabases, tmp_path: Path) -> None:

@@ -136,6 +136,23 @@ def _seed_heroku(session: Session) -> int:
     return report.created["addons"]
 
 
+def ensure_demo_signing_key() -> str | None:
+    """Outside production, a development signing CA and key in `<data dir>/signing` when none is configured,
+    so legal can sign records in the demo. Returns the folder when it made one."""
+    from datetime import UTC, datetime
+
+    from app.core.signing import init_local_ca
+
+    settings = get_settings()
+    if settings.is_production or settings.dyno or settings.signing_p12 is not None:
+        return None
+    directory = settings.data_dir / "signing"
+    if (directory / "signer.p12").exists():
+        return None
+    init_local_ca(directory, now=datetime.now(UTC))
+    return str(directory)
+
+
 def seed_demo(session: Session, *, force: bool = False) -> SeedReport:
     """Create the demo vendors, integrations and users that are missing; leave existing ones untouched.
 
