@@ -651,6 +651,10 @@ def test_cli_signing_show(tmp_path: Path):
     assert riskreg(tmp_path, "signing", "init").returncode == 0  # into RISKREG_DATA_DIR/signing
     passphrase = (tmp_path / "var" / "signing" / "passphrase.txt").read_text().strip()
 
+    # In development the passphrase file `signing init` wrote beside the key is used; elsewhere it must be set.
+    beside = riskreg(tmp_path, "signing", "show")
+    assert beside.returncode == 0 and "days left" in beside.stdout, beside.stderr
+    (tmp_path / "var" / "signing" / "passphrase.txt").unlink()
     no_passphrase = riskreg(tmp_path, "signing", "show")
     assert no_passphrase.returncode == 1 and "RISKREG_SIGNING_PASSPHRASE is not set" in no_passphrase.stderr
 
