@@ -1,6 +1,5 @@
 """Assessment use cases: take the snapshot, review (security), sign (legal) with a PDF record, verify."""
 
-import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -547,8 +546,4 @@ def recomputes(embedded: dict[str, Any]) -> bool:
         return all(snap.as_json(snap.recompute(r).as_dict()) == r.score for r in taken.responses)
     except Exception:  # noqa: BLE001 - a snapshot that cannot be read does not recompute
         return False
-
-
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 

@@ -19,7 +19,7 @@ from app.integrations import service as integration_service
 from app.integrations.models import Integration, IntegrationStatus
 from app.integrations.schemas import IntegrationCreate
 from app.vendors import service as vendor_service
-from app.vendors.models import Vendor, VendorStatus
+from app.vendors.models import VendorStatus
 from app.vendors.schemas import VendorCreate
 
 log = logging.getLogger("riskreg.demo")
@@ -78,10 +78,6 @@ def seed_demo_users(session: Session) -> UsersReport:
     return UsersReport(created=created, existing=existing)
 
 
-def _find_vendor(session: Session, legal_name: str) -> Vendor | None:
-    return vendor_service.find_vendor(session, legal_name)
-
-
 def _find_integration(session: Session, vendor_id: int, name: str) -> Integration | None:
     stmt = select(Integration).where(Integration.vendor_id == vendor_id, Integration.name == name)
     return session.execute(stmt).scalars().first()
@@ -99,7 +95,7 @@ def _seed_documents(session: Session) -> int:
     today = date.today()
     created = 0
     for legal_name, documents in data.DEMO_DOCUMENTS.items():
-        vendor = _find_vendor(session, legal_name)
+        vendor = vendor_service.find_vendor(session, legal_name)
         if vendor is None or session.execute(select(Document.id).where(Document.vendor_id == vendor.id)).first():
             continue
         for demo in documents:
@@ -168,7 +164,7 @@ def seed_demo(session: Session, *, force: bool = False) -> SeedReport:
         )
     vendors_created = vendors_existing = integrations_created = integrations_existing = skipped = 0
     for demo in data.VENDORS:
-        vendor = _find_vendor(session, demo.fields["legal_name"])
+        vendor = vendor_service.find_vendor(session, demo.fields["legal_name"])
         created = vendor is None
         if vendor is None:
             vendor = vendor_service.create_vendor(session, actor=DEMO_ACTOR, data=VendorCreate(**demo.fields))
