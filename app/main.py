@@ -11,9 +11,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__
 from app.assessments import api as assessments_api
+from app.assessments import pages as assessments_pages
 from app.assessments.jobs import MAX_RECORD_BYTES
+from app.audit import pages as audit_pages
 from app.audit.api import router as audit_router
 from app.auth import api as auth_api
+from app.auth import pages as account_pages
 from app.core.config import get_settings
 from app.core.deps import reject_unknown_query
 from app.core.errors import install_error_handlers
@@ -21,18 +24,23 @@ from app.core.health import router as health_router
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from app.dataflows import api as dataflows_api
 from app.dataflows import pages as dataflows_pages
+from app.documents import pages as documents_pages
 from app.documents.api import UPLOAD_PATH
 from app.documents.api import router as documents_router
 from app.exports import api as exports_api
 from app.heroku import api as heroku_api
+from app.heroku import pages as heroku_pages
 from app.heroku.jobs import MAX_IMPORT_BYTES
+from app.integrations import pages as integrations_pages
 from app.integrations.api import router as integrations_router
 from app.questionnaires import jobs as questionnaire_jobs
 from app.questionnaires.api import router as questionnaires_router
 from app.reminders import api as reminders_api
 from app.responses.api import router as responses_router
 from app.responses.pages import router as respond_pages_router
+from app.vendors import pages as vendors_pages
 from app.vendors.api import router as vendors_router
+from app.web import dashboard
 from app.web.errors import install_page_errors
 from app.web.pages import router as pages_router
 from app.web.templating import STATIC_DIR
@@ -67,6 +75,21 @@ API_ROUTERS = [
     dataflows_api.router,
     exports_api.router,
 ]
+# HTML pages: kept out of the OpenAPI document and of API_ROUTERS (they sign in by cookie, not token); each
+# page route declares `web_requires(permission)`, `WebUser` or `Public`, which the page-route test walks.
+PAGE_ROUTERS = [
+    pages_router,  # /login, /logout
+    dashboard.router,
+    vendors_pages.router,
+    documents_pages.router,
+    integrations_pages.router,
+    heroku_pages.router,
+    assessments_pages.router,
+    audit_pages.router,
+    account_pages.router,
+    dataflows_pages.router,  # /data-flows and the downloads it links to
+    respond_pages_router,  # the vendor's invite link (the link is the credential) and questionnaire filling
+]
 # Multipart framing and the form fields around the file: allowed on top of the file size limit.
 UPLOAD_OVERHEAD = 256 * 1024
 
@@ -97,11 +120,9 @@ def create_app(*, load_questionnaires: bool = True) -> FastAPI:
     install_error_handlers(app)
     for router in API_ROUTERS:
         app.include_router(router, dependencies=[Depends(reject_unknown_query)])
-    # HTML pages: kept out of the OpenAPI document and of API_ROUTERS (they sign in by cookie, not token).
     install_page_errors(app)
-    app.include_router(pages_router)
-    app.include_router(dataflows_pages.router)  # /data-flows and the downloads it links to
-    app.include_router(respond_pages_router)  # the vendor's invite link: the link is the credential
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(
         BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes,

@@ -1,5 +1,6 @@
 """Page dependencies: the signed-in user behind the `riskreg_session` cookie."""
 
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -48,6 +49,8 @@ def optional_web_user(request: Request, session: SessionDep) -> User | None:
     user = auth_service.user_for_session(session, secret) if secret else None
     if user is not None:
         request.state.user_id = user.id
+        # For error pages (rendered after the session closed): the navigation needs only these.
+        request.state.web_user = SimpleNamespace(id=user.id, email=user.email, role=user.role)
     return user
 
 
@@ -58,6 +61,8 @@ def current_web_user(
         raise SignInRequired(stale_cookie=SESSION_COOKIE in request.cookies, secure=settings.secure_cookies)
     return user
 
+
+current_web_user.signed_in = True  # type: ignore[attr-defined]  # any signed-in user: read by the page-route test
 
 OptionalWebUser = Annotated[User | None, Depends(optional_web_user)]
 WebUser = Annotated[User, Depends(current_web_user)]
@@ -74,4 +79,5 @@ def web_requires(permission: Permission) -> Any:
             )
         return user
 
+    dependency.permission = permission  # type: ignore[attr-defined]  # read by the route × permission test
     return Depends(dependency)

@@ -1,4 +1,4 @@
-"""Sign-in, sign-out and the signed-in home page."""
+"""Sign-in and sign-out. The dashboard (/) is in `app/web/dashboard.py`."""
 
 import math
 from typing import Annotated
@@ -12,7 +12,7 @@ from app.core.deps import SessionDep, SettingsDep
 from app.core.schemas import clean_text
 from app.core.security import MAX_PASSWORD_LENGTH
 from app.web.csrf import CsrfProtected, CsrfToken, FormCsrf, clear_csrf_cookie, new_csrf_token
-from app.web.deps import LOGIN_PATH, OptionalWebUser, WebUser, clear_session_cookie, session_secret, set_session_cookie
+from app.web.deps import LOGIN_PATH, OptionalWebUser, clear_session_cookie, session_secret, set_session_cookie
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -91,8 +91,3 @@ def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
     clear_session_cookie(response, secure=settings.secure_cookies)
     clear_csrf_cookie(response, secure=settings.secure_cookies)
     return response
-
-
-@router.get("/")
-def home(request: Request, user: WebUser, csrf: FormCsrf) -> Response:
-    return render(request, "home.html", {"user": user}, csrf=csrf)

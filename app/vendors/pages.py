@@ -1,0 +1,5 @@
+"""Pages: (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
