@@ -108,7 +108,7 @@ def engine(scratch: ScratchDatabases) -> Iterator[Engine]:
 def connection(engine: Engine, backend: str) -> Iterator[object]:
     conn = engine.connect()
     outer = conn.begin()
-    _ran[backend] = _ran.get(backend, 0) + 1
+    ran(backend)
     yield conn
     outer.rollback()
     conn.close()
@@ -171,10 +171,16 @@ def anonymous(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
+def ran(what: str) -> None:
+    """Counts a test that used `what` (a database backend, the browser) for the check at the end."""
+    _ran[what] = _ran.get(what, 0) + 1
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if "postgresql" in REQUIRED and not _ran.get("postgresql") and exitstatus == 0:
-        print("\nRISKREG_TEST_REQUIRE=postgresql but no test ran on PostgreSQL")
-        session.exitstatus = 1
+    for what, name in (("postgresql", "PostgreSQL"), ("browser", "Chromium")):
+        if what in REQUIRED and not _ran.get(what) and exitstatus == 0:
+            print(f"\nRISKREG_TEST_REQUIRE={what} but no test ran on {name}")
+            session.exitstatus = 1
 
 
 @pytest.fixture(scope="session")
