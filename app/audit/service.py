@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import Text, cast, select, text
+from sqlalchemy import Text, cast, func, select, text
 from sqlmodel import Session
 
 from app.audit import chain
@@ -141,3 +141,21 @@ def iter_events(session: Session, *, batch: int = 5000) -> Iterator[dict[str, An
 
 def verify_chain(session: Session) -> chain.Verdict:
     return chain.verify(iter_events(session))
+
+
+def head_seq(session: Session) -> int:
+    """The last event's seq (0 on an empty trail): one indexed read, the chain's length when it is intact."""
+    return int(session.execute(select(func.coalesce(func.max(AuditEvent.seq), 0))).scalar_one())
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    subject_types: list[str]
+    actions: list[str]
+
+
+def filter_choices(session: Session) -> FilterChoices:
+    """The entity types and actions the trail holds, sorted, for a viewer's filter menus."""
+    subject_types = session.execute(select(AuditEvent.subject_type).distinct().order_by(AuditEvent.subject_type))
+    actions = session.execute(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    return FilterChoices(subject_types=list(subject_types.scalars()), actions=list(actions.scalars()))

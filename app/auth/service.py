@@ -238,6 +238,14 @@ def get_token(session: Session, token_id: int) -> ApiToken:
     return token
 
 
+def get_own_token(session: Session, *, user_id: int, token_id: int) -> ApiToken:
+    """One of `user_id`'s tokens; someone else's is not found, exactly like one that does not exist."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user_id:
+        raise TokenNotFound(f"You have no API token with id {token_id}.")
+    return token
+
+
 def revoke_token(session: Session, token: ApiToken, *, actor: Actor) -> ApiToken:
     if token.revoked_at is not None:
         return token

@@ -32,12 +32,22 @@ from app.heroku.providers import provider_for
 from app.heroku.schemas import AddonRequestCreate, DecisionCreate
 from app.integrations import service as integration_service
 from app.integrations.decisions import check_exceptions
+from app.integrations.exposure import (
+    Access,
+    Criticality,
+    Exposure,
+    ExposureInput,
+    Volume,
+    inherent_exposure,
+    parse_categories,
+)
 from app.integrations.models import Integration, IntegrationKind, IntegrationStatus
-from app.integrations.schemas import IntegrationCreate
+from app.integrations.schemas import IntegrationCreate, shape_problems
 from app.questionnaires import service as questionnaire_service
 from app.questionnaires.models import QuestionnaireVersion
 from app.questionnaires.scoring import PolicyCheck
 from app.vendors import service as vendor_service
+from app.vendors.models import Vendor
 from app.vendors.schemas import VendorCreate
 
 
@@ -138,8 +148,24 @@ def ensure_plan(session: Session, name: str, *, actor: Actor) -> AddonPlan:
     return plan
 
 
+class InvalidAddonRequest(InvalidInput):
+    pass
+
+
+def _check_shape(app: HerokuApp, plan: str, categories: list[str]) -> None:
+    """Refuses (422) what the integration's own schema would refuse once the app's data joins the request's,
+    e.g. `none` beside the PHI the app holds, before anything is stored."""
+    problems = shape_problems(kind=IntegrationKind.heroku_addon.value, categories=categories, heroku_app=app.name,
+                              addon_plan=plan)
+    if problems:
+        held = f" ({app.name} itself holds {', '.join(app.data_categories)})" if app.data_categories else ""
+        raise InvalidAddonRequest("; ".join(problems) + held)
+
+
 def create_request(session: Session, *, actor: Actor, data: AddonRequestCreate, today: date) -> RequestView:
     app = _app(session, data.app)
+    categories = sorted({str(c) for c in data.data_categories} | set(app.data_categories))
+    _check_shape(app, data.plan, categories)
     plan = ensure_plan(session, data.plan, actor=actor)
     service = session.get(AddonService, plan.service_id)
     assert service is not None
@@ -151,7 +177,7 @@ def create_request(session: Session, *, actor: Actor, data: AddonRequestCreate, 
     integration = integration_service.create_integration(session, actor=actor, data=IntegrationCreate(
         vendor_id=service.vendor_id, name=data.name or f"{data.plan} on {app.name}",
         kind=IntegrationKind.heroku_addon, purpose=data.purpose,
-        data_categories=sorted(set(data.data_categories) | set(app.data_categories)),  # type: ignore[arg-type]
+        data_categories=categories,  # type: ignore[arg-type]
         access=data.access, volume=data.volume, data_filtering=data.data_filtering,
         fields_shared=data.fields_shared,
         transfer_countries=transfer_countries,
@@ -485,3 +511,92 @@ def list_plans(session: Session, *, service: str | None) -> list[tuple[AddonPlan
 
 def list_imports(session: Session, *, limit: int = 50) -> list[HerokuImport]:
     return list(session.scalars(select(HerokuImport).order_by(HerokuImport.id.desc()).limit(limit)))  # type: ignore[union-attr]
+
+
+# --- page queries: the request form's gates preview, one import, vendor names ---------------------
+
+class ImportNotFound(NotFound):
+    pass
+
+
+@dataclass(frozen=True)
+class RequestPreview:
+    """What `create_request` would answer for a proposed request, nothing stored."""
+
+    app: HerokuApp
+    space: HerokuSpace | None
+    plan: AddonPlan | None  # None: nobody imported this plan; its details are unknown and its gates fail closed
+    vendor_id: int | None
+    vendor_name: str | None
+    data_categories: list[str]  # the request's own plus what the app holds
+    transfer_countries: list[str]
+    exposure: Exposure  # the inherent tier the request would get
+    gates: list[GateView]
+    questionnaires: list[QuestionnaireVersion]
+
+    @property
+    def blocked(self) -> bool:
+        return any(g.status == "failed" for g in self.gates)
+
+
+def preview_request(session: Session, *, data: AddonRequestCreate, today: date) -> RequestPreview:
+    """The gates, inherent tier and questionnaires a request for `data` would meet on `today`, from the
+    same facts `create_request` stores and the same `evaluate_all` that judges stored requests, with
+    nothing written: the preview of the request form. As in `create_request`: an app not in the register
+    is refused (UnknownHerokuApp); the app's own data categories join the request's; the transfer
+    countries default to the vendor's data locations, else its home country. A plan nobody imported is
+    judged with unknown details (its gates fail closed), and its vendor is the one the provider table
+    names for the service."""
+    app = _app(session, data.app)
+    space = session.get(HerokuSpace, app.space_id) if app.space_id else None
+    plan = session.execute(select(AddonPlan).where(AddonPlan.name == data.plan)).scalars().first()
+    slug = data.plan.split(":", 1)[0]
+    if plan is not None:
+        service = session.get(AddonService, plan.service_id)
+    else:
+        service = session.execute(select(AddonService).where(AddonService.name == slug)).scalars().first()
+    provider = provider_for(slug, None)
+    vendor: Vendor | None = (vendor_service.get_vendor(session, service.vendor_id) if service is not None
+                             else vendor_service.find_vendor(session, provider.legal_name))
+    if data.transfer_countries is not None:
+        countries = list(data.transfer_countries)
+    elif vendor is not None:
+        countries = list(vendor.data_locations) or [vendor.country]
+    else:
+        countries = [provider.country]
+    categories = sorted({str(c) for c in data.data_categories} | set(app.data_categories))
+    _check_shape(app, data.plan, categories)
+    proposed = Integration(  # never added to the session: evaluated as a stored request would be
+        vendor_id=vendor.id if vendor else None, name=data.name or f"{data.plan} on {app.name}",
+        kind=IntegrationKind.heroku_addon.value, purpose=data.purpose, data_categories=categories,
+        access=str(data.access), volume=str(data.volume), transfer_countries=countries,
+        business_criticality=str(data.business_criticality), substitutability=str(data.substitutability),
+        heroku_app=app.name, addon_plan=data.plan,
+    )
+    gates = evaluate_all(session, [proposed], today=today)[proposed.id]  # type: ignore[index]
+    exposure = inherent_exposure(ExposureInput(
+        data_categories=parse_categories(categories), access=Access(data.access), volume=Volume(data.volume),
+        business_criticality=Criticality(data.business_criticality)))
+    return RequestPreview(
+        app=app, space=space, plan=plan, vendor_id=vendor.id if vendor else None,
+        vendor_name=vendor.name if vendor else provider.name, data_categories=categories,
+        transfer_countries=countries, exposure=exposure, gates=gates,
+        questionnaires=questionnaire_service.applicable(session, kind=IntegrationKind.heroku_addon.value,
+                                                        data_categories=categories),
+    )
+
+
+def get_import(session: Session, import_id: int) -> HerokuImport:
+    record = session.get(HerokuImport, import_id)
+    if record is None:
+        raise ImportNotFound(f"No Heroku import with id {import_id}.")
+    return record
+
+
+def vendor_names(session: Session, vendor_ids: Sequence[int]) -> dict[int, str]:
+    """Display names of the given vendors, by id (ids with no vendor are left out)."""
+    wanted = sorted({v for v in vendor_ids if v is not None})
+    if not wanted:
+        return {}
+    rows = session.execute(select(Vendor.id, Vendor.name).where(Vendor.id.in_(wanted)))  # type: ignore[union-attr]
+    return {vendor_id: name for vendor_id, name in rows}

@@ -1,7 +1,8 @@
 """Integration use cases: record what crosses the boundary, keep the inherent tier current."""
 
 from collections.abc import Collection
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -224,3 +225,60 @@ def retire_integrations_of_vendor(session: Session, *, actor: Actor, vendor_id: 
         audit.record(session, actor=actor, action="integration.retired", subject_type="integration",
                      subject_id=integration.id, changes={"status": {"before": before, "after": integration.status}})
     return len(integrations)
+
+
+# --- page queries: the integration page's gates and scored responses ------------------------------
+
+@dataclass(frozen=True)
+class ScoredResponse:
+    """One questionnaire response of an integration, scored as GET /api/v1/responses/{id}/score scores it,
+    with the evidence each answer was counted at (an "independent" claim without a current attestation
+    on file counts as document-backed)."""
+
+    response: Any  # app.responses.models.Response
+    version: Any  # app.questionnaires.models.QuestionnaireVersion
+    definition: Any  # app.questionnaires.definition.QuestionnaireDef
+    result: Any  # app.questionnaires.scoring.ScoreResult
+    evidence: dict[str, str]  # question id → evidence basis of its answer
+
+
+def gates_of(session: Session, integration: Integration, *, today: date) -> list[Any]:
+    """The register's policy gates for `integration` on `today`, as heroku service GateViews (check, and
+    the exception lifting it): an add-on's gates (plan, private space, Shield, and the vendor's documents)
+    as its request is judged; for any other integration the document gates (DPA, transfer mechanism,
+    BAA, PCI AoC) that its questionnaire scores carry."""
+    from app.core.config import get_settings
+    from app.documents import service as document_service
+    from app.heroku import service as heroku_service
+
+    if integration.kind == IntegrationKind.heroku_addon:
+        return heroku_service.evaluate(session, integration, today=today)
+    facts = document_service.vendor_facts(session, integration.vendor_id, today=today,
+                                          expiring_days=get_settings().document_expiring_days)
+    return [heroku_service.GateView(check, None)
+            for check in document_service.integration_gates(session, integration, facts=facts)]
+
+
+def scored_responses(session: Session, integration_id: int, *, today: date) -> list[ScoredResponse]:
+    """Every response of the integration, newest first, each scored on `today` (drafts too: what they
+    would score if submitted as they stand)."""
+    from app.questionnaires import scoring
+    from app.questionnaires.models import QuestionnaireVersion
+    from app.responses import service as response_service
+    from app.responses.models import Response
+
+    get_integration(session, integration_id)
+    rows = session.execute(
+        select(Response, QuestionnaireVersion)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)  # type: ignore[arg-type]
+        .where(Response.integration_id == integration_id)
+        .order_by(Response.id.desc())  # type: ignore[union-attr]
+    ).all()
+    scored = []
+    for response, version in rows:
+        inputs = response_service.scoring_inputs(session, response.id, today=today)
+        result = scoring.score(inputs.definition, inputs.answers, exposure=inputs.exposure,
+                               content_hash=inputs.content_hash, policy=inputs.policy)
+        evidence = {qid: answer.evidence.value for qid, answer in inputs.answers.items()}
+        scored.append(ScoredResponse(response, version, inputs.definition, result, evidence))
+    return scored

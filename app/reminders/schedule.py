@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from urllib.parse import urlencode
 
 from app.documents.status import EVIDENCE_TYPES, Terms, standing, term_end
 
@@ -152,7 +153,7 @@ class DueItem:
     due_on: date
     title: str
     detail: str
-    link: str | None  # a path in the app; channels make it absolute
+    link: str | None  # a page's path in the app (not an API path); channels make it absolute
     owner_id: int | None
     role: str
 
@@ -171,7 +172,7 @@ def assessment_item(fact: AssessmentFact) -> DueItem:
         f"assessment:{fact.id}:valid_until:{fact.valid_until.isoformat()}", Kind.assessment_expires, fact.valid_until,
         f"Assessment of {fact.integration_name} ({fact.vendor_name}) expires",
         "Take a new assessment of the integration before its signed record lapses.",
-        f"/api/v1/assessments/{fact.id}", fact.reviewer_id,
+        f"/assessments/{fact.id}", fact.reviewer_id,
     )
 
 
@@ -190,7 +191,7 @@ def document_item(fact: DocumentFact, *, today: date) -> DueItem | None:
             f"document:{fact.id}:notice:{deadline.isoformat()}", Kind.notice_deadline, deadline,
             f"Last day to give notice on {fact.title} ({fact.vendor_name})",
             f"It renews automatically unless notice is given {notice} day{'' if notice == 1 else 's'} before the term ends.",
-            f"/api/v1/documents/{fact.id}", fact.uploaded_by_id,
+            f"/documents/{fact.id}", fact.uploaded_by_id,
         )
     ends = term_end(terms)
     if ends is None:
@@ -200,13 +201,13 @@ def document_item(fact: DocumentFact, *, today: date) -> DueItem | None:
             f"document:{fact.id}:expires:{ends.isoformat()}", Kind.evidence_stale, ends,
             f"{fact.title} ({fact.vendor_name}) goes out of date",
             "Ask the vendor for the current report or certificate and upload it as a new version.",
-            f"/api/v1/documents/{fact.id}", fact.uploaded_by_id,
+            f"/documents/{fact.id}", fact.uploaded_by_id,
         )
     return _item(
         f"document:{fact.id}:expires:{ends.isoformat()}", Kind.document_expires, ends,
         f"{fact.title} ({fact.vendor_name}) expires",
         "Renew the agreement and upload the new version, or offboard the vendor.",
-        f"/api/v1/documents/{fact.id}", fact.uploaded_by_id,
+        f"/documents/{fact.id}", fact.uploaded_by_id,
     )
 
 
@@ -216,7 +217,7 @@ def request_item(fact: RequestFact, *, rules: Rules) -> DueItem:
         f"addon_request:{fact.integration_id}:waiting:{due.isoformat()}", Kind.request_waiting, due,
         f"Add-on request {fact.name} ({fact.vendor_name}) is waiting for a decision",
         f"Requested on {fact.requested_on.isoformat()}; decide it or ask the requester for what is missing.",
-        f"/api/v1/addon-requests/{fact.integration_id}", fact.requested_by_id,
+        f"/addon-requests/{fact.integration_id}", fact.requested_by_id,
     )
 
 
@@ -227,7 +228,7 @@ def certificate_item(fact: CertificateFact) -> DueItem:
         "The certificate that signs assessment records expires",
         f"{fact.subject}: records cannot be signed once it has expired. Renew it and point RISKREG_SIGNING_P12 at "
         "the new key (`riskreg signing show` shows the current one).",
-        None, None,
+        "/account#due", None,
     )
 
 
@@ -238,7 +239,7 @@ def shadow_item(fact: ShadowFact) -> DueItem:
         f"Shadow add-on {fact.name} on {fact.app}{plan}",
         f"Installed with no approved request behind it (first seen {fact.first_seen_on.isoformat()}): request "
         "approval for it, or remove it.",
-        f"/api/v1/heroku/addons?status=shadow&app={fact.app}", None,
+        "/heroku?" + urlencode({"status": "shadow", "app": fact.app}), None,
     )
 
 
@@ -246,7 +247,7 @@ def drift_item(fact: DriftFact) -> DueItem:
     state = fact.state if len(fact.state) <= 60 else hashlib.sha256(fact.state.encode()).hexdigest()[:16]
     return _item(
         f"drift:{fact.kind}:{fact.integration_id}:{state}", Kind.drift, fact.seen_on,
-        f"{fact.integration_name}: {fact.kind.replace('_', ' ')}", fact.detail, "/api/v1/heroku/drift", None,
+        f"{fact.integration_name}: {fact.kind.replace('_', ' ')}", fact.detail, "/heroku", None,
     )
 
 

@@ -374,3 +374,10 @@ def user_for_feed_token(session: Session, secret: str) -> User:
             "POST /api/v1/me/calendar-token."
         )
     return row[0]
+
+
+def active_feed_token(session: Session, *, user_id: int) -> CalendarFeedToken | None:
+    """The user's calendar feed secret in force (its prefix and date, never the secret), or None."""
+    return session.scalars(select(CalendarFeedToken).where(
+        CalendarFeedToken.user_id == user_id, CalendarFeedToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .order_by(CalendarFeedToken.id.desc()).limit(1)).first()  # type: ignore[union-attr]

@@ -99,6 +99,13 @@ def test_the_app_s_own_phi_makes_every_add_on_a_phi_flow(client, imported):
     assert gates(body)["policy.heroku.hipaa_plan"] == "failed"
     assert "phi" in body["integration"]["data_categories"]
 
+    # "none" beside the PHI the app holds is a contradiction: a 422 naming it, nothing stored (was a 500).
+    before = client.get("/api/v1/addon-requests").json()["items"]
+    refused = request(client, data_categories=["none"])
+    assert refused.status_code == 422
+    assert "none" in refused.json()["detail"] and "acme-web itself holds phi" in refused.json()["detail"]
+    assert client.get("/api/v1/addon-requests").json()["items"] == before
+
 
 def test_an_unknown_app_is_refused_with_what_to_import(client, imported, db):
     before = db.scalar(select(func.count()).select_from(Integration))

@@ -51,13 +51,13 @@ def test_the_digest_reads_well_in_text_and_html_with_links(live_engine, session_
     assert "* Acme SOC 2 (Acme & <Co>) goes out of date: 10 days overdue (2026-11-19)" in text
     assert "* Acme DPA (Acme & <Co>) expires: in 30 days (2026-12-29)" in text
     assert "* Last day to give notice on Acme MSA (Acme & <Co>): in 7 days (2026-12-06)" in text
-    assert f"{PUBLIC_URL}/api/v1/documents/" in text
+    assert f"{PUBLIC_URL}/documents/" in text
     assert "&amp;" not in text  # plain text is not HTML-escaped
 
     html = mail.html
     assert "Acme &amp; &lt;Co&gt;" in html and "<Co>" not in html  # vendor names escaped
     assert "Procurement &lt;b&gt;Person&lt;/b&gt;" in html  # so is the recipient's own name
-    assert html.count(f'<a href="{PUBLIC_URL}/api/v1/documents/') == 3
+    assert html.count(f'<a href="{PUBLIC_URL}/documents/') == 3
 
 
 def test_a_second_run_sends_nothing_and_a_later_slot_sends_again(live_engine, session_on, smtp_server, clock, tmp_path):
@@ -175,4 +175,4 @@ def test_without_a_public_url_the_links_are_paths_and_the_run_says_so(live_engin
     report = run(live_engine, clock, [smtp_server.channel()], tmp_path, settings={"public_url": None})
     assert "note: RISKREG_PUBLIC_URL is not set, so the links in e-mails are paths, not addresses" in report.lines()
     [mail] = [m for m in smtp_server.messages if m.rcpt_tos == [estate.users["legal"].email]]
-    assert "\n  /api/v1/documents/" in mail.text
+    assert "\n  /documents/" in mail.text

@@ -83,6 +83,21 @@ def test_due_items_table(register, expected):
     assert [(i.key, i.kind, i.due_on, i.role, i.owner_id) for i in items(**register)] == expected
 
 
+def test_links_point_at_the_pages_users_open():
+    found = items(
+        documents=[doc(expires_on=date(2027, 1, 28))],
+        assessments=[AssessmentFact(7, 3, "Papertrail", "SolarWinds", date(2027, 5, 1), 9)],
+        requests=[RequestFact(5, "papertrail:choklad on api", "SolarWinds", date(2026, 11, 20), 2)],
+        certificate=CertificateFact("CN=riskreg signer", datetime(2027, 1, 10, 12, tzinfo=UTC)),
+        shadows=[ShadowFact(31, "redis-cubed-123", "api & co/x", None, date(2026, 11, 2))],
+        drifts=[DriftFact("gone", 8, "Postgres on api", "gone", "removed", date(2026, 3, 1))],
+    )
+    assert [i.link for i in found] == [
+        "/assessments/7", "/documents/12", "/addon-requests/5", "/account#due",
+        "/heroku?status=shadow&app=api+%26+co%2Fx", "/heroku",
+    ]
+
+
 def test_an_auto_renewing_contract_past_its_deadline_moves_to_the_next_term():
     renewing = doc(expires_on=date(2026, 11, 28), auto_renews=True, notice_days=30, effective_on=date(2025, 11, 29))
     [item] = items(documents=[renewing])

@@ -36,7 +36,7 @@ def test_the_team_channel_gets_every_item_once_as_slack_blocks(live_engine, sess
                                                             "text": "riskreg reminders: 2 overdue, 3 due soon, 1 estate alert"}}
     sections = [b["text"]["text"] for b in body["blocks"][1:]]
     assert len(sections) == 6 and all(b["type"] == "section" for b in body["blocks"][1:])
-    assert any(s.startswith(f"*Due:* <{PUBLIC_URL}/api/v1/documents/") and "Acme DPA (Acme &amp; &lt;Co&gt;) expires>"
+    assert any(s.startswith(f"*Due:* <{PUBLIC_URL}/documents/") and "Acme DPA (Acme &amp; &lt;Co&gt;) expires>"
                in s for s in sections)
     assert sorted(webhook_server.titles()) == sorted(estate.expected_webhook)
 
