@@ -11,7 +11,7 @@ class ReminderItemPublic(ResponseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "key": "document:12:expires:2027-01-31", "kind": "document_expires", "due_on": "2027-01-31", "days_left": 30,
         "title": "Data processing agreement (Acme) expires", "detail": "Renew the agreement and upload the new version, "
-        "or offboard the vendor.", "link": "/api/v1/documents/12", "url": "https://riskreg.example.com/api/v1/documents/12",
+        "or offboard the vendor.", "link": "/documents/12", "url": "https://riskreg.example.com/documents/12",
         "role": "procurement", "owner_id": 4}]})
 
     key: str = Field(description="Stable: the same item has the same key on every day it is listed")

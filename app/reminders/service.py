@@ -370,8 +370,8 @@ def user_for_feed_token(session: Session, secret: str) -> User:
     ).first()
     if row is None or row[1] is not None or not row[0].is_active or not allowed(row[0].role, Permission.reminder_read):
         raise CalendarFeedNotFound(
-            "No calendar feed has this token (it may have been replaced or revoked); create a new feed URL with "
-            "POST /api/v1/me/calendar-token."
+            "No calendar feed has this token (it may have been replaced or revoked); create a new feed URL on "
+            "your account page (/account) or with POST /api/v1/me/calendar-token."
         )
     return row[0]
 
