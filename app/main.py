@@ -129,7 +129,8 @@ def create_app(*, load_questionnaires: bool = True) -> FastAPI:
         route_limits={UPLOAD_PATH: settings.max_upload_bytes + UPLOAD_OVERHEAD,
                       heroku_api.IMPORT_PATH: MAX_IMPORT_BYTES + UPLOAD_OVERHEAD,
                       heroku_pages.IMPORT_PAGE_PATH: MAX_IMPORT_BYTES + UPLOAD_OVERHEAD,
-                      assessments_api.VERIFY_PATH: MAX_RECORD_BYTES + UPLOAD_OVERHEAD},
+                      assessments_api.VERIFY_PATH: MAX_RECORD_BYTES + UPLOAD_OVERHEAD,
+                      assessments_pages.VERIFY_PAGE_PATH: MAX_RECORD_BYTES + UPLOAD_OVERHEAD},
     )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.is_production)

@@ -547,3 +547,116 @@ def recomputes(embedded: dict[str, Any]) -> bool:
     except Exception:  # noqa: BLE001 - a snapshot that cannot be read does not recompute
         return False
 
+
+
+# --- for the pages: the register-wide list by state, and why a user may not review or sign -------------
+
+# The list's states: ended = expired or superseded (a signed record no longer current).
+LIST_STATES = ("in_review", "decided", "signed", "ended")
+
+
+@dataclass(frozen=True)
+class AssessmentRow:
+    assessment: Assessment
+    state: str  # as state_of says: in_review | decided | signed | superseded | expired
+    superseded_by_id: int | None
+    integration_name: str
+    vendor_id: int
+    vendor_name: str
+
+
+@dataclass(frozen=True)
+class AssessmentListing:
+    items: list[AssessmentRow]
+    counts: dict[str, int]  # by LIST_STATES, whatever `state` was asked for
+    next_before: int | None  # pass as `before` for the next (older) page
+
+
+def list_assessments(
+    session: Session, *, state: str | None, today: date, limit: int = 50, before: int | None = None
+) -> AssessmentListing:
+    """Every integration's assessments in one of LIST_STATES (None: all), newest first, `limit` at a time
+    (keyset on id: `before` is the last id seen), with the counts per state."""
+    from sqlalchemy import and_, case, exists, func, or_
+    from sqlalchemy.orm import aliased
+
+    from app.vendors.models import Vendor
+
+    newer = aliased(Assessment)
+    newer_signed = and_(newer.integration_id == Assessment.integration_id,
+                        newer.status == AssessmentStatus.signed.value, newer.id > Assessment.id)
+    superseded_by = select(func.min(newer.id)).where(newer_signed).correlate(Assessment).scalar_subquery()
+    is_superseded = exists().where(newer_signed).correlate(Assessment)
+    signed = Assessment.status == AssessmentStatus.signed.value
+    lapsed = and_(Assessment.valid_until.is_not(None), Assessment.valid_until < today)  # type: ignore[union-attr, operator]
+    conditions = {
+        "in_review": Assessment.status == AssessmentStatus.in_review.value,
+        "decided": Assessment.status == AssessmentStatus.decided.value,
+        "signed": and_(signed, ~is_superseded, ~lapsed),
+        "ended": and_(signed, or_(is_superseded, lapsed)),
+    }
+    totals = session.execute(select(*(func.coalesce(func.sum(case((c, 1), else_=0)), 0)
+                                      for c in conditions.values())).select_from(Assessment)).one()
+    counts = {name: int(n) for name, n in zip(conditions, totals, strict=True)}
+    stmt = (select(Assessment, superseded_by, Integration.name, Vendor.id, Vendor.name)
+            .join(Integration, Integration.id == Assessment.integration_id)
+            .join(Vendor, Vendor.id == Integration.vendor_id)
+            .order_by(Assessment.id.desc()).limit(limit + 1))  # type: ignore[union-attr]
+    if state is not None:
+        stmt = stmt.where(conditions[state])
+    if before is not None:
+        stmt = stmt.where(Assessment.id < before)  # type: ignore[operator]
+    rows = list(session.execute(stmt))
+    items = []
+    for assessment, newer_id, integration_name, vendor_id, vendor_name in rows[:limit]:
+        row_state = assessment.status
+        if assessment.status == AssessmentStatus.signed:
+            if newer_id is not None:
+                row_state = "superseded"
+            elif assessment.valid_until is not None and assessment.valid_until < today:
+                row_state = "expired"
+        items.append(AssessmentRow(assessment, row_state, newer_id, integration_name, vendor_id, vendor_name))
+    next_before = items[-1].assessment.id if len(rows) > limit else None
+    return AssessmentListing(items, counts, next_before)
+
+
+def review_refusal(session: Session, assessment: Assessment, *, actor: Actor) -> str | None:
+    """Why `actor` may not review this assessment now (the checks `review` makes before reading the
+    decision), or None when they may."""
+    from app.core.errors import DomainError
+
+    try:
+        _refuse_if_signed(assessment)
+        integration = integration_service.get_integration(session, assessment.integration_id)
+        if integration.status == IntegrationStatus.retired:
+            return f"Integration {integration.id} is retired; its assessments are no longer decided."
+        _refuse_if_outdated(session, assessment)
+    except DomainError as exc:
+        return exc.detail
+    if actor.id is not None and actor.id == integration.requested_by_id:
+        return "You requested this integration; someone else in security must review it."
+    return None
+
+
+def sign_refusal(session: Session, assessment: Assessment, *, actor: Actor) -> str | None:
+    """Why `actor` may not sign this assessment now (not decided, signed, reviewed by them, out of date),
+    or None. The signing key is checked only when signing starts."""
+    from app.core.errors import DomainError
+
+    try:
+        _check_signable(session, assessment, actor)
+    except DomainError as exc:
+        return exc.detail
+    return None
+
+
+def exceptions_in_force(session: Session, integration_id: int, *, today: date) -> dict[str, GateException]:
+    """The gate exceptions that lift a failed gate of the integration on `today`, by gate id."""
+    return {e.gate: e for e in session.scalars(select(GateException).where(
+        GateException.integration_id == integration_id, GateException.expires_on >= today,
+        GateException.voided_at.is_(None)))}  # type: ignore[union-attr]
+
+
+def frozen_responses(session: Session, integration_id: int) -> set[int]:
+    """Responses covered by a signed record of the integration: a review can no longer change their inputs."""
+    return _responses_in_signed_records(session, integration_id)

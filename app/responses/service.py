@@ -273,3 +273,85 @@ def _attested(question: Any, in_force: dict[str, int]) -> bool:
         return False
     types = [str(t) for t in question.evidence] or ATTESTATIONS
     return any(t in in_force for t in types)
+
+
+# --- for the pages: progress by section, evidence on file, what a staff form changed, an integration's list ---
+
+
+@dataclass(frozen=True)
+class SectionProgress:
+    section_id: str
+    title: str
+    answered: int
+    required: int
+
+
+def progress(current: ResponseView) -> list[SectionProgress]:
+    """Per section, the required questions counted as `missing_answers` counts them (shown given the saved
+    answers, document questions left out) and how many of them have a saved answer (N/A counts)."""
+    answers = {row.question_id: to_scoring_answer(row) for row in current.answers}
+    by_id = {q.id: q for q in current.definition.questions()}
+    out = []
+    for section in current.definition.sections:
+        required = [q.id for q in section.questions
+                    if q.required and q.type != "document" and scoring.visible(q, answers, by_id)]
+        out.append(SectionProgress(section.id, section.title, sum(1 for qid in required if qid in answers),
+                                   len(required)))
+    return out
+
+
+def evidence_on_file(session: Session, response_id: int, *, today: date, expiring_days: int) -> dict[str, list[Any]]:
+    """For each question that a document can back (type `document`, or naming evidence types), the vendor's
+    documents in force on `today` of those types (a document question naming none: any independent
+    attestation, as scoring counts it), newest first. Questions with nothing on file map to []."""
+    from app.documents import service as document_service
+    from app.documents.status import IN_FORCE
+
+    current = view(session, response_id)
+    integration = integration_service.get_integration(session, current.response.integration_id)
+    questions = [q for q in current.definition.questions() if q.type == "document" or q.evidence]
+    if not questions:
+        return {}
+    documents = [v for v in document_service.list_documents(session, integration.vendor_id, today=today,
+                                                             expiring_days=expiring_days)
+                 if v.standing.status in IN_FORCE]
+    out: dict[str, list[Any]] = {}
+    for question in questions:
+        types = {str(t) for t in question.evidence} or set(ATTESTATIONS)
+        out[question.id] = [v for v in documents if v.document.type in types]
+    return out
+
+
+def changed_answers(current: ResponseView, answers: Sequence[AnswerIn]) -> list[AnswerIn]:
+    """The answers of a staff form that differ from what is stored (value, N/A and reason, comment, evidence,
+    compensating control), and new ones; an unchanged answer is left alone (who answered it, and when)."""
+    rows = {row.question_id: row for row in current.answers}
+    changed = []
+    for a in answers:
+        row = rows.get(a.question_id)
+        if row is None:
+            if a.value is not None or a.na:
+                changed.append(a)
+        elif (row.value, row.na, row.na_reason, row.comment, row.evidence, row.compensating_control) != (
+                a.value, a.na, a.na_reason, a.comment, a.evidence, a.compensating_control):
+            changed.append(a)
+    return changed
+
+
+@dataclass(frozen=True)
+class ResponseSummary:
+    response: Response
+    key: str
+    version: int
+    title: str
+
+
+def list_for_integration(session: Session, integration_id: int) -> list[ResponseSummary]:
+    """The integration's responses, newest first, with the questionnaire each is bound to."""
+    integration_service.get_integration(session, integration_id)
+    rows = session.execute(
+        select(Response, QuestionnaireVersion)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
+        .where(Response.integration_id == integration_id).order_by(Response.id.desc())  # type: ignore[union-attr]
+    )
+    return [ResponseSummary(r, v.key, v.version, v.title) for r, v in rows]

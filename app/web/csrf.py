@@ -68,6 +68,10 @@ def _from_another_site(request: Request) -> bool:
     if fetch_site is not None and fetch_site.lower() not in _SAME_SITE_FETCH:
         return True
     origin = request.headers.get("origin")
+    if origin == "null" and fetch_site is not None and fetch_site.lower() == "same-origin":
+        # A page sent with `Referrer-Policy: no-referrer` (the vendor's invite form) makes Chromium post
+        # `Origin: null`; Sec-Fetch-Site, which the page cannot influence, still says where it came from.
+        return False
     own = f"{request.url.scheme}://{request.url.netloc}".lower()
     return origin is not None and origin.lower() != own
 

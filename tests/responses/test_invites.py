@@ -121,9 +121,11 @@ def send(vendor, url: str, fields: dict, *, action: str = "save", shown=ALL_SHOW
     return vendor.post(url, data=data, **kwargs)
 
 
-def fieldsets(html: str) -> dict[str, str]:
-    """Each question's <fieldset> on the page, by question id."""
-    return {m.group(1): m.group(2) for m in re.finditer(r'<fieldset[^>]*id="q-([^"]+)">(.*?)</fieldset>', html, re.S)}
+def fieldsets(html: str, *, hidden: bool = False) -> dict[str, str]:
+    """Each question's <fieldset> the vendor sees, by question id (with `hidden`: the follow-up questions the
+    page carries hidden and disabled for its script to show as answers change)."""
+    found = re.finditer(r'<fieldset([^>]*)id="q-([^"]+)">(.*?)</fieldset>', html, re.S)
+    return {m.group(2): m.group(3) for m in found if (" hidden disabled" in m.group(1)) == hidden}
 
 
 def events(db, action: str, subject_id: int) -> list[AuditEvent]:
@@ -205,6 +207,8 @@ def test_the_link_opens_a_plain_form_of_the_questionnaire(client, anonymous, res
     by_id = fieldsets(html)
     assert list(by_id) == ["hosting.mfa", "hosting.model", "ops.certs", "ops.rto", "ops.last_test", "ops.pci",
                            "ops.soc2_report"]  # hosting.region_review is hidden until the model is saas
+    assert list(fieldsets(html, hidden=True)) == ["hosting.region_review"]  # carried, hidden and disabled
+    assert 'data-show-if="hosting.model" data-show-if-in="saas"' in html
     assert "Is MFA enforced for staff?" in by_id["hosting.mfa"]
     assert by_id["hosting.mfa"].count('type="radio"') == 3  # yes, no, no answer yet
     assert 'type="radio" name="value:hosting.model" value="saas"' in by_id["hosting.model"]
@@ -216,7 +220,8 @@ def test_the_link_opens_a_plain_form_of_the_questionnaire(client, anonymous, res
     assert "<input" not in by_id["ops.soc2_report"] and "<textarea" not in by_id["ops.soc2_report"]
     assert all('name="comment:' in chunk for qid, chunk in by_id.items() if qid != "ops.soc2_report")
     assert "0</strong> of <strong>5</strong> required" in html
-    assert 'value="save"' in html and 'value="submit"' in html and "<script" not in html
+    assert 'value="save"' in html and 'value="submit"' in html
+    assert '<script src="/static/js/questionnaire.js" defer></script>' in html  # no inline script: the CSP holds
     # Nothing about the integration or who was invited.
     assert "Payroll sync" not in html and "someone-else@" not in html and "Customer support" not in html
 
@@ -247,6 +252,7 @@ def test_saving_stores_self_attested_answers_whatever_the_form_claims(client, an
     hidden_again = send(anonymous, url, {"value:hosting.mfa": "yes", "value:hosting.model": "onprem"},
                         shown=["hosting.mfa", "hosting.model"])
     assert "hosting.region_review" not in fieldsets(hidden_again.text)
+    assert "hosting.region_review" in fieldsets(hidden_again.text, hidden=True)
 
 
 def test_an_answer_the_vendor_leaves_alone_keeps_its_evidence(client, anonymous, response_id):

@@ -75,6 +75,7 @@ def test_a_token_for_another_cookie_is_refused(anonymous, app, db, user):
     [
         {"Origin": "https://evil.example"},
         {"Origin": "null"},
+        {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
         {"Origin": "https://testserver"},  # another scheme is another origin
         {"Sec-Fetch-Site": "cross-site"},
         {"Sec-Fetch-Site": "same-site"},
@@ -90,6 +91,12 @@ def test_a_valid_token_from_another_site_is_refused(anonymous, db, user, headers
 
 def test_the_same_origin_headers_a_browser_sends_are_accepted(anonymous, user):
     response = post_login(anonymous, user.email, headers={"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 303
+
+
+def test_origin_null_from_a_no_referrer_page_of_this_site_is_accepted(anonymous, user):
+    # What Chromium sends from the vendor's invite form, which is served with Referrer-Policy: no-referrer.
+    response = post_login(anonymous, user.email, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
     assert response.status_code == 303
 
 
