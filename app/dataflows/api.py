@@ -18,6 +18,7 @@ from app.dataflows.graph import DataFlowMap, Filters
 from app.dataflows.schemas import DataFlowMapPublic, public
 from app.dataflows.service import Scope
 from app.dataflows.svg import render_svg
+from app.heroku.api import SLUG
 from app.integrations.exposure import DataCategory
 
 router = APIRouter(tags=["data flows"])
@@ -34,7 +35,8 @@ class MapQuery:
 
 
 def map_query(
-    app: Annotated[str | None, Query(min_length=1, max_length=100, description="Only flows from this Heroku app")] = None,
+    app: Annotated[str | None, Query(min_length=1, max_length=100, pattern=SLUG,
+                                     description="Only flows from this Heroku app")] = None,
     data_category: Annotated[DataCategory | None, Query(description="Only flows carrying this category "
                                                                     "(an add-on carries what its app holds)")] = None,
     vendor_id: RowIdFilter = None,

@@ -5,6 +5,7 @@ and the agreements per vendor as tables beside it, so legal can answer "where do
 go, and under which agreement?" on one page, and hand an auditor the record of processing as a file.
 """
 
+import re
 from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
@@ -22,6 +23,7 @@ from app.dataflows.graph import Filters, Layer
 from app.dataflows.service import Scope
 from app.dataflows.svg import FLAG_LABELS, render_svg
 from app.exports.api import record_download, register_download
+from app.heroku.api import SLUG
 from app.integrations.exposure import DataCategory
 from app.web.csrf import FormCsrf
 from app.web.deps import web_requires
@@ -37,6 +39,10 @@ def _filters(app: str | None, data_category: str | None, vendor_id: str | None,
              scope: str | None) -> tuple[Filters, Scope, list[str]]:
     """The form's values; what does not parse is left out and named, never an error page."""
     problems = []
+    app_name = (app or "").strip() or None
+    if app_name is not None and not re.fullmatch(SLUG, app_name):  # it reaches SQL: never a NUL or other junk
+        problems.append(f"'{app_name}' is not a Heroku app name; showing every app.")
+        app_name = None
     category = (data_category or "").strip() or None
     if category is not None and category not in {c.value for c in DataCategory}:
         problems.append(f"'{category}' is not a data category; showing every category.")
@@ -51,7 +57,7 @@ def _filters(app: str | None, data_category: str | None, vendor_id: str | None,
             problems.append(f"'{vendor_id}' is not a vendor id; showing every vendor.")
             vendor = None
     chosen = Scope.approved if scope == Scope.approved.value else Scope.current
-    return Filters(app=(app or "").strip() or None, data_category=category, vendor_id=vendor), chosen, problems
+    return Filters(app=app_name, data_category=category, vendor_id=vendor), chosen, problems
 
 
 @router.get("/data-flows")

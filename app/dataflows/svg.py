@@ -129,6 +129,7 @@ def _agreement_line(a: AgreementFact) -> str:
     dates = ", ".join(part for part in (
         f"signed {a.signed_on}" if a.signed_on else "", f"effective {a.effective_on}" if a.effective_on else "",
         f"expires {a.expires_on}" if a.expires_on else "no expiry",
+        f"current term ends {a.ends_on}" if a.ends_on and a.ends_on != a.expires_on else "",
     ) if part)
     mechanism = f", transfer mechanism {a.transfer_mechanism}" if a.transfer_mechanism else ""
     return f"{a.type.upper()} #{a.document_id} “{a.title}” ({dates}{mechanism}; sha256 {a.sha256[:12]}…)"

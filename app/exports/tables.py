@@ -36,7 +36,7 @@ RECORD_COLUMNS = (
     "vendor_id", "vendor", "legal_name", "headquarters", "vendor_status", "purposes", "integrations",
     "data_categories", "countries", "third_countries", "subprocessors", "transfer_mechanisms",
     "transfers_without_mechanism", "dpa_document_id", "dpa_title", "dpa_sha256", "dpa_signed_on",
-    "dpa_effective_on", "dpa_expires_on", "dpa_status", "other_agreements", "findings",
+    "dpa_effective_on", "dpa_expires_on", "dpa_term_ends_on", "dpa_status", "other_agreements", "findings",
 )
 
 
@@ -106,9 +106,17 @@ def addon_row(row: Any, vendor: str | None) -> tuple[Any, ...]:
     )
 
 
-def agreement_text(a: AgreementFact) -> str:
+def term_text(a: AgreementFact) -> str:
+    """The stated expiry and, when it differs (an auto-renewal rolled forward, a report valid for a year),
+    the end of the term in force: an auto-renewing DPA whose first term ended in 2023 is not expired."""
     expiry = f", expires {a.expires_on}" if a.expires_on else ""
-    return f"{a.type} #{a.document_id} {a.title}{expiry}"
+    if a.ends_on is not None and a.ends_on != a.expires_on:
+        expiry += f", current term ends {a.ends_on}"
+    return expiry
+
+
+def agreement_text(a: AgreementFact) -> str:
+    return f"{a.type} #{a.document_id} {a.title}{term_text(a)}"
 
 
 def record_row(entry: ProcessingEntry) -> tuple[Any, ...]:
@@ -120,7 +128,7 @@ def record_row(entry: ProcessingEntry) -> tuple[Any, ...]:
         list(entry.transfer_mechanisms), list(entry.uncovered_countries),
         dpa.document_id if dpa else None, dpa.title if dpa else None, dpa.sha256 if dpa else None,
         dpa.signed_on if dpa else None, dpa.effective_on if dpa else None, dpa.expires_on if dpa else None,
-        dpa.status if dpa else ("missing" if entry.personal_data else "not needed"),
+        dpa.ends_on if dpa else None, dpa.status if dpa else ("missing" if entry.personal_data else "not needed"),
         [agreement_text(a) for a in entry.other_agreements], list(entry.findings),
     )
 

@@ -3,7 +3,9 @@ constant memory whatever the number of rows.
 
 A cell a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage
 return) is neutralised: in CSV with a leading `'`, exactly as app.responses.spreadsheet does for
-response sheets; in XLSX it is stored as a text cell (never a formula) with Excel's own "quote prefix"
+response sheets, and so is such a character right after a `,`, `;`, tab or line break inside a cell (OWASP:
+a spreadsheet that splits on another separator, as Excel splits on `;` where the decimal mark is a comma,
+would start a new cell there); in XLSX it is stored as a text cell (never a formula) with Excel's own "quote prefix"
 style, so the value reads back unchanged and stays text when someone edits the cell.
 """
 
@@ -27,6 +29,10 @@ FILE_CHUNK = 64 * 1024
 XLSX_CELL_LIMIT = 32_767  # the most characters an Excel cell holds
 # What a spreadsheet reads as the start of a formula (the same set app.responses.spreadsheet neutralises).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Inside a CSV cell: a formula character right after a separator or a line break, where a spreadsheet reading
+# the file with another separator (`;` in much of the EU) or ignoring the quotes would start a new cell.
+_INNER_FORMULA = re.compile(r"(?<=[,;\t\r\n])(?=[=+\-@\t\r])")
+_HAS_INNER_FORMULA = re.compile(r"[,;\t\r\n][=+\-@\t\r]")  # the same test, several times faster to search
 # Characters XML 1.0 (and so XLSX) cannot carry.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -65,7 +71,14 @@ def text_of(value: Any) -> str:
 
 
 def csv_cell(value: Any) -> str:
-    return neutralise(value if type(value) is str else text_of(value))
+    """The cell's text; text a spreadsheet would run as a formula gets a `'` in front, at its start and after
+    each separator or line break inside it. A number is written as it is (-3 is the number -3, not a formula,
+    and `'-3` would read back as text)."""
+    kind = type(value)
+    if kind is int or kind is float:
+        return text_of(value)
+    text = neutralise(value if kind is str else text_of(value))
+    return _INNER_FORMULA.sub("'", text) if _HAS_INNER_FORMULA.search(text) else text
 
 
 def csv_stream(table: Table, *, bom: bool = True) -> Iterator[bytes]:

@@ -159,6 +159,15 @@ def test_unknown_filters_and_bad_values_are_refused(client, estate):
     assert client.get("/api/v1/data-flows", params={"scope": "everything"}).status_code == 422
 
 
+@pytest.mark.parametrize("name", ["acme\x00web", "acme web", "ACME-WEB", "acme-web\n"])
+def test_an_app_filter_that_is_not_an_app_name_is_refused_before_it_reaches_sql(client, estate, name):
+    # A NUL made PostgreSQL fail the query (500); only Heroku app names are taken, as the add-on list does.
+    for path in ("/api/v1/data-flows", "/api/v1/data-flows.svg"):
+        response = client.get(path, params={"app": name})
+        assert response.status_code == 422, (path, response.text)
+        assert response.json()["error"] == "ValidationError"
+
+
 def test_the_svg_download_is_well_formed_and_highlights_flagged_flows(client, db, estate):
     vendor = make_vendor(db, name="<script>alert(1)</script>", country="US", data_locations=["US"])
     make_integration(db, vendor, name="Evil & <b>bold</b>", data_categories=["customer_personal"])
@@ -250,6 +259,18 @@ def test_the_page_names_a_bad_filter_instead_of_failing(signed_in, estate):
     assert page.status_code == 200
     assert "is not a data category" in page.text and "&lt;b&gt;x&lt;/b&gt;" in page.text
     assert "/exports/record-of-processing.pdf" not in page.text  # engineers may not export
+
+
+def test_the_page_names_an_app_that_is_not_an_app_name_and_shows_every_app(signed_in, estate):
+    client = signed_in("legal")
+    page = client.get("/data-flows", params={"app": "acme\x00web"})
+    assert page.status_code == 200
+    assert "is not a Heroku app name" in page.text
+    assert page.context["filters"].app is None  # type: ignore[attr-defined]
+
+    svg = client.get("/data-flows.svg", params={"app": "acme\x00web"})
+    assert svg.status_code == 200, svg.text
+    assert "Zendesk" in svg.text  # the whole estate, not an error
 
 
 def test_the_page_downloads_work_with_the_session_cookie(signed_in, estate):

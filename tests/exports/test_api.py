@@ -21,6 +21,7 @@ from app.exports import tables
 from tests.auth.test_cli import Cli, new_cli
 from tests.conftest import ScratchDatabases
 from tests.dataflows.estate import FixtureEstate, make_fixture_estate
+from tests.documents.helpers import pdf_bytes, upload
 from tests.factories import make_integration, make_vendor
 from tests.test_cli import assert_clean_failure
 
@@ -256,6 +257,31 @@ def test_the_record_of_processing_pdf_names_every_recipient(client, db, estate):
         assert "".join(name.split()) in squeezed, name
     assert "Record of processing: recipients and transfers" in text
     assert "Heroku" not in text  # its only flow is a shadow add-on: on the map, not a recorded recipient
+
+
+def test_the_record_gives_the_term_in_force_of_an_auto_renewing_dpa(client, db, estate):
+    # Its stated expiry (2023) is long past, yet it is in force: the record must say until when, or an auditor
+    # reads "expires 2023-01-01, in force" as a lapsed DPA.
+    vendor = make_vendor(db, name="Renewing Ltd", country="DE", data_locations=["DE"], subprocessors=[])
+    make_integration(db, vendor, name="CRM", data_categories=["customer_personal"], transfer_countries=["DE"])
+    db.commit()
+    dpa = upload(client, vendor.id, pdf_bytes("Renewing DPA"), type="dpa", title="Renewing DPA",
+                 effective_on="2022-01-01", expires_on="2023-01-01", auto_renews=True, renewal_months=12)
+    assert dpa.status_code == 201, dpa.text
+    baa = upload(client, vendor.id, pdf_bytes("Renewing BAA"), type="baa", title="Renewing BAA",
+                 effective_on="2022-01-01", expires_on="2023-01-01", auto_renews=True, renewal_months=12)
+    assert baa.status_code == 201, baa.text
+
+    rows = csv_rows(client.get("/api/v1/exports/record-of-processing.csv", params={"on": "2026-06-01"}))
+    row = next(r for r in rows if int(r["vendor_id"]) == vendor.id)
+    assert row["dpa_expires_on"] == "2023-01-01" and row["dpa_status"] == "in_force"
+    assert row["dpa_term_ends_on"] == "2027-01-01"
+    assert row["other_agreements"] == f"baa #{baa.json()['id']} Renewing BAA, expires 2023-01-01, current term ends 2027-01-01"
+
+    sheet = workbook(client.get("/api/v1/exports/record-of-processing.xlsx", params={"on": "2026-06-01"}))
+    xlsx = {r[0]: dict(zip(tables.RECORD_COLUMNS, r, strict=True))
+            for r in sheet["Record of processing"].iter_rows(min_row=2, values_only=True)}
+    assert xlsx[vendor.id]["dpa_term_ends_on"] == datetime(2027, 1, 1)
 
 
 def test_the_record_can_count_approved_integrations_only(client, estate):

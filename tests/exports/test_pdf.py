@@ -33,3 +33,19 @@ def test_every_value_is_escaped():
 def test_only_document_templates_can_be_named(name):
     with pytest.raises(ValueError):
         render_document_html(name, view("x"))
+
+
+def test_an_auto_renewed_dpa_shows_the_term_in_force_beside_its_stated_expiry():
+    from dataclasses import replace
+
+    from app.dataflows.graph import AgreementFact, Estate
+
+    dpa = AgreementFact(2, "dpa", "Renewing DPA", "a" * 64, effective_on=date(2022, 1, 1), expires_on=date(2023, 1, 1),
+                        ends_on=date(2027, 1, 1))
+    estate = Estate(vendors=(replace(vendor(1, "Renewing", f=facts(dpa=2)), agreements=(dpa,)),),
+                    integrations=(integration(10, 1),))
+    record = build_record(estate, on=date(2026, 11, 29), scope="current")
+    html = render_document_html(PDF_TEMPLATE, ProcessingDocument(title="t", created="2026-11-29T10:00:00Z",
+                                                                 record=record))
+
+    assert "expires 2023-01-01 · current term ends 2027-01-01 · in_force" in html

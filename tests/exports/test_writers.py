@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import zipfile
 from datetime import UTC, date, datetime
 
@@ -27,6 +28,30 @@ def test_csv_cells_that_would_run_as_formulas_are_neutralised_as_the_spreadsheet
 
     assert [r[0] for r in rows] == [f"'{v}" for v in HOSTILE]
     assert [restore(r[0]) for r in rows] == HOSTILE  # and read back the way response sheets are
+
+
+FRAGMENT_BREAKS = re.compile(r"[,;\t\r\n]")
+
+
+def test_no_piece_of_a_cell_starts_a_formula_wherever_a_spreadsheet_splits_it():
+    # OWASP: a separator inside a value must not start a new cell. Excel splits CSV on `;` where the decimal
+    # mark is a comma (much of the EU), so `Acme;=cmd|' /C calc'!A0` would be the cells `Acme` and a DDE formula.
+    values = ["Acme;=cmd|' /C calc'!A0", "b,=1+1", "c\t=1+1", "d;\t=1+1", "notes\n+2+3", "e\r\n@SUM(A1)",
+              "=x;-y", "IE; DE", "a;b", "plain"]
+    data = b"".join(writers.csv_stream(Table("t", ["a", "b"], [[1, v] for v in values]), bom=False)).decode()
+
+    # Whatever the separator, and even with the quotes ignored, no piece starts with a formula character.
+    pieces = [p.removeprefix('"') for p in FRAGMENT_BREAKS.split(data)]
+    assert not [p for p in pieces if p.startswith(("=", "+", "-", "@"))]
+    read = [r[1] for r in csv.reader(io.StringIO(data, newline=""))][1:]
+    assert read[0] == "Acme;'=cmd|' /C calc'!A0" and read[4] == "notes\n'+2+3" and read[6] == "'=x;'-y"
+    assert read[7:] == ["IE; DE", "a;b", "plain"]  # nothing else changes
+
+
+def test_numbers_are_written_as_numbers_not_neutralised_text():
+    # A document that expired three days ago has days_left -3: a number, not a formula, so no `'`.
+    data = b"".join(writers.csv_stream(Table("t", ["days_left", "x", "text"], [[-3, -2.5, "-3"]])))
+    assert read_csv(data)[1] == ["-3", "-2.5", "'-3"]  # text that looks like a formula still is neutralised
 
 
 @pytest.mark.parametrize(("value", "text"), [
