@@ -127,6 +127,7 @@ def create_app(*, load_questionnaires: bool = True) -> FastAPI:
     app.add_middleware(
         BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes,
         route_limits={UPLOAD_PATH: settings.max_upload_bytes + UPLOAD_OVERHEAD,
+                      documents_pages.UPLOAD_PATH: settings.max_upload_bytes + UPLOAD_OVERHEAD,
                       heroku_api.IMPORT_PATH: MAX_IMPORT_BYTES + UPLOAD_OVERHEAD,
                       heroku_pages.IMPORT_PAGE_PATH: MAX_IMPORT_BYTES + UPLOAD_OVERHEAD,
                       assessments_api.VERIFY_PATH: MAX_RECORD_BYTES + UPLOAD_OVERHEAD,

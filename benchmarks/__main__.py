@@ -1,7 +1,8 @@
 """`python -m benchmarks`: seed a scratch SQLite register, time the list endpoints, compare throughput,
 then the audit trail (appends per second, verify of 100,000 events; PostgreSQL too when given a URL) and
 the cost auth adds to a list request, then the questionnaires (scoring a 300-question response, loading
-the shipped files).
+the shipped files), and the rest of the sections below, the pages last (the dashboard and the vendor list
+with 10,000 vendors).
 
 Prints figures and a MISSED marker for each target missed; always exits 0 (it reports, it does not assert).
 """
@@ -56,8 +57,12 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--skip-records", action="store_true", help="skip the assessment record part (render + sign "
                         "a typical record in-process; GET /api/v1/vendors p99 on a riskreg server while 4 records are "
                         "signed at once; run it alone with `python -m benchmarks.records`)")
+    parser.add_argument("--skip-pages", action="store_true", help="skip the page part (GET / and /vendors with a "
+                        "session cookie over 10,000 vendors, on SQLite and on PostgreSQL when given a URL; run it alone "
+                        "with `python -m benchmarks.pages`)")
+    parser.add_argument("--page-requests", type=int, default=50, help="timed requests per page case")
     parser.add_argument("--postgres-url", default=os.environ.get("TEST_DATABASE_URL"),
-                        help="PostgreSQL server for the audit and Heroku import figures (a scratch database is created there and "
+                        help="PostgreSQL server for the audit, Heroku import and page figures (a scratch database is created there and "
                         "dropped); default $TEST_DATABASE_URL, none: SQLite only")
     return parser.parse_args(argv)
 
@@ -166,6 +171,10 @@ def _run(args: argparse.Namespace, work_dir: Path, database_url: str) -> int:
     if not args.skip_records:
         from benchmarks import records
         missed += records.section(work_dir / "records", WIDTH)
+    if not args.skip_pages:
+        from benchmarks import pages
+        missed += pages.section(work_dir / "pages", WIDTH, postgres_url=args.postgres_url, vendors=args.vendors,
+                                integrations=args.integrations, requests=args.page_requests)
     print(f"\n{missed} target(s) {MISSED}" if missed else "\nall targets met")
     return 0
 

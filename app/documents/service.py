@@ -451,3 +451,17 @@ def vendor_transfer_countries(session: Session, vendor_id: int) -> list[str]:
         select(Integration.transfer_countries).where(Integration.vendor_id == vendor_id, Integration.status != "retired")
     )
     return sorted({c for countries in rows for c in countries or []})
+
+
+def version_chains(views: Sequence[DocumentView]) -> list[list[DocumentView]]:
+    """Views grouped into their version lines, each newest version first; the lines ordered by their
+    newest version, newest first. A version whose successor is not among `views` starts a line."""
+    by_id = {v.document.id: v for v in views}
+    newest = [v for v in views if v.superseded_by_id is None or v.superseded_by_id not in by_id]
+    chains = []
+    for head in sorted(newest, key=lambda v: v.document.id or 0, reverse=True):
+        chain = [head]
+        while (previous := chain[-1].document.supersedes_id) in by_id and len(chain) < len(by_id):
+            chain.append(by_id[previous])
+        chains.append(chain)
+    return chains

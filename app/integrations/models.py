@@ -61,6 +61,9 @@ class Integration(SQLModel, table=True):
         Index("ix_integration_inherent_rank_id", "inherent_rank", "id"),
         Index("ix_integration_created_at_id", "created_at", "id"),
         Index("ix_integration_updated_at_id", "updated_at", "id"),
+        # The dashboard: counts by status and the tier × status heatmap from the index alone; one's own requests.
+        Index("ix_integration_status_kind_rank", "status", "kind", "inherent_rank"),
+        Index("ix_integration_requested_by_id_id", "requested_by_id", "id"),
     )
     __mapper_args__ = {"version_id_col": _version}
 

@@ -1,13 +1,14 @@
 """Vendor use cases: register, read, list, edit under optimistic concurrency, offboard."""
 
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app.assessments.models import Assessment
 from app.audit import service as audit
 from app.audit.chain import diff
 from app.audit.service import Actor
@@ -16,6 +17,7 @@ from app.core.db import json_list_contains, utcnow
 from app.core.errors import Conflict, InvalidState, NotFound
 from app.core.pagination import PageResult, SortField, paginate, parse_sort, table_columns
 from app.integrations import service as integration_service
+from app.integrations.models import Integration
 from app.vendors.models import Vendor, VendorStatus
 from app.vendors.schemas import VendorCreate, VendorUpdate
 
@@ -159,3 +161,33 @@ def offboard_vendor(session: Session, vendor_id: int, *, actor: Actor, reason: s
                  changes=diff(before, audit.facts(vendor)))
     integration_service.retire_integrations_of_vendor(session, actor=actor, vendor_id=vendor_id)
     return vendor
+
+
+# --- page queries: the dashboard's counts, the list's integration counts, a vendor's assessments ---
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    """How many vendors are in each status (every status present, zero when none): one GROUP BY."""
+    counts = {status.value: 0 for status in VendorStatus}
+    for status, count in session.execute(select(Vendor.status, func.count()).group_by(Vendor.status)):
+        counts[status] = count
+    return counts
+
+
+def integration_counts(session: Session, vendor_ids: Sequence[int]) -> dict[int, int]:
+    """How many integrations each of the given vendors has (retired ones included), by vendor id."""
+    wanted = sorted(set(vendor_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(Integration.vendor_id, func.count()).where(Integration.vendor_id.in_(wanted))  # type: ignore[attr-defined]
+                           .group_by(Integration.vendor_id))
+    return {vendor_id: count for vendor_id, count in rows}
+
+
+def assessments_of_vendor(session: Session, vendor_id: int, *, limit: int = 50) -> list[tuple[Assessment, str]]:
+    """The vendor's assessments (of any of its integrations), newest first, each with its integration's name."""
+    rows = session.execute(
+        select(Assessment, Integration.name).join(Integration, Integration.id == Assessment.integration_id)
+        .where(Integration.vendor_id == vendor_id).order_by(Assessment.id.desc()).limit(limit)  # type: ignore[union-attr]
+    )
+    return [(assessment, name) for assessment, name in rows]
