@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 RUN_STAMP := $(VENV)/.riskreg-run
 DEV_STAMP := $(VENV)/.riskreg-dev
+# pytest-xdist workers for `make test` (auto: one per CPU); `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint bench migrate seed check-system clean
 
@@ -15,7 +17,7 @@ run: check-system $(RUN_STAMP)
 
 ## test: set up .venv with the dev extras and run the whole suite (PostgreSQL too when TEST_DATABASE_URL is set)
 test: check-system $(DEV_STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ## lint: ruff over the code and tests (CI runs it before the suite)
 lint: $(DEV_STAMP)

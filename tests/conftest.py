@@ -176,7 +176,18 @@ def ran(what: str) -> None:
     _ran[what] = _ran.get(what, 0) + 1
 
 
+# Under pytest-xdist (`make test` runs two or more workers) each worker counts what its tests used and hands
+# the counts to the controller, which checks the sum.
+def pytest_testnodedown(node: object, error: object) -> None:
+    for what, count in getattr(node, "workeroutput", {}).get("riskreg_ran", {}).items():
+        _ran[what] = _ran.get(what, 0) + count
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:  # an xdist worker: report, the controller decides
+        worker_output["riskreg_ran"] = dict(_ran)
+        return
     for what, name in (("postgresql", "PostgreSQL"), ("browser", "Chromium")):
         if what in REQUIRED and not _ran.get(what) and exitstatus == 0:
             print(f"\nRISKREG_TEST_REQUIRE={what} but no test ran on {name}")

@@ -87,6 +87,23 @@ _HTTP_NAMES = {
 }
 
 
+# Paths that answer JSON (or files) although they sit outside /api/; every other path is an HTML page.
+NOT_PAGES = ("/api/", "/calendar.ics", "/healthz", "/readyz", "/openapi.json", "/docs", "/static/")
+
+
+def is_page_path(path: str) -> bool:
+    return not path.startswith(NOT_PAGES)
+
+
+def internal_error_page(request_id: str) -> str:
+    """The page a browser gets for an unexpected error: plain HTML (no template that could fail in turn)."""
+    body = internal_error_body(request_id)["detail"]
+    return ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Something went wrong · riskreg</title>'
+            '<link rel="stylesheet" href="/static/css/app.css"></head><body><main class="page"><h1>Something went '
+            f'wrong</h1><div class="card"><p>{body}</p><p><a href="/">Back to the dashboard</a></p></div></main>'
+            '</body></html>')
+
+
 def internal_error_body(request_id: str) -> dict[str, str]:
     return {
         "error": "InternalError",

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import internal_error_body
+from app.core.errors import internal_error_body, internal_error_page, is_page_path
 
 log = logging.getLogger("riskreg.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
@@ -54,7 +54,9 @@ class RequestContextMiddleware:
             # Logged here, once, with the request id; the client gets a JSON 500 with no internals.
             log.exception("unhandled error", extra={"request_id": request_id})
             status = 500
-            if not started:
+            if not started and is_page_path(scope["path"]):
+                await _send_html(send_with_id, 500, internal_error_page(request_id))
+            elif not started:
                 await _send_json(send_with_id, 500, internal_error_body(request_id))
         finally:
             route = scope.get("route")
@@ -154,6 +156,14 @@ def _template_pattern(template: str) -> re.Pattern[str]:
 
 async def _reject(send: Send, limit: int) -> None:
     await _send_json(send, 413, {"error": "PayloadTooLarge", "detail": _too_large_detail(limit)}, close=True)
+
+
+async def _send_html(send: Send, status: int, page: str) -> None:
+    payload = page.encode()
+    headers = [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(payload)).encode()),
+               (b"cache-control", b"no-store")]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any], *, close: bool = False) -> None:

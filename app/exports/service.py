@@ -2,7 +2,7 @@
 processing, and their tables for the CSV and XLSX writers; the record's PDF through the assessment
 record pipeline."""
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -111,13 +111,6 @@ def check_filters(session: Session, entity: Entity, filters: Filters) -> None:
 
 # --- rows, batch by batch -------------------------------------------------------------------------
 
-def _vendor_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
-    wanted = sorted({i for i in ids if i is not None})
-    if not wanted:
-        return {}
-    return dict(session.execute(select(Vendor.id, Vendor.name).where(Vendor.id.in_(wanted))).all())  # type: ignore[union-attr,arg-type]
-
-
 def vendor_rows(session: Session, f: VendorFilters) -> Iterator[tuple[Any, ...]]:
     """Every vendor the list would show, in the list's order, BATCH at a time through its own cursors."""
     cursor = None
@@ -138,7 +131,7 @@ def integration_rows(session: Session, f: IntegrationFilters) -> Iterator[tuple[
             session, vendor_id=f.vendor_id, kind=f.kind, status=f.status, data_category=f.data_category,
             country=f.country, tier=f.tier, q=f.q, sort=f.sort, limit=BATCH, cursor=cursor,
         )
-        names = _vendor_names(session, (r.vendor_id for r in page.items))
+        names = vendor_service.names_of(session, (r.vendor_id for r in page.items))
         for row in page.items:
             yield tables.integration_row(row, names.get(row.vendor_id))
         if page.next is None:
@@ -162,7 +155,7 @@ def document_rows(session: Session, f: DocumentFilters, *, today: date, expiring
         if not documents:
             return
         views = document_service.document_views(session, documents, today=on, expiring_days=expiring_days)
-        names = _vendor_names(session, (d.vendor_id for d in documents))
+        names = vendor_service.names_of(session, (d.vendor_id for d in documents))
         for view in views:
             if f.status is None or view.standing.status == f.status:
                 yield tables.document_row(view, names.get(view.document.vendor_id))
@@ -240,7 +233,7 @@ def addon_rows(session: Session, f: AddonFilters) -> Iterator[tuple[Any, ...]]:
                                                   limit=BATCH, after_id=after)
         if not rows:
             return
-        names = _vendor_names(session, (r.service.vendor_id for r in rows if r.service))
+        names = vendor_service.names_of(session, (r.service.vendor_id for r in rows if r.service))
         for row in rows:
             yield tables.addon_row(row, names.get(row.service.vendor_id) if row.service else None)
         after = rows[-1].installation.id  # type: ignore[assignment]

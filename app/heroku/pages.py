@@ -332,7 +332,8 @@ def estate_page(request: Request, session: SessionDep, user: Reader, csrf: FormC
     if app_name is not None and app_name not in {a.name for a, _s, _n in apps}:
         problems.append(f"No app named '{app_name}' has been imported; showing every app.")
         app_name = None
-    start = int(after) if after and after.isdigit() and len(after) < 10 else 0
+    # ASCII digits only: str.isdigit() also holds for "²", which int() refuses.
+    start = int(after) if after and after.isascii() and after.isdigit() and len(after) < 10 else 0
     rows, total = heroku_service.list_addons(session, status=chosen, app=app_name, limit=100, after_id=start)
     counts = {s: heroku_service.list_addons(session, status=s, app=app_name, limit=1)[1] for s in ADDON_STATUSES}
     query = urlencode({k: v for k, v in (("status", chosen), ("app", app_name)) if v})
@@ -341,7 +342,7 @@ def estate_page(request: Request, session: SessionDep, user: Reader, csrf: FormC
         "user": user, "active_section": "heroku", "rows": rows, "total": total, "counts": counts, "status": chosen,
         "app": app_name, "apps": apps, "problems": problems, "query": query, "next_after": more,
         "drift": heroku_service.drift(session, today=date.today()), "imports": heroku_service.list_imports(session, limit=20),
-        "vendors": heroku_service.vendor_names(session, [r.service.vendor_id for r in rows if r.service]),
+        "vendors": vendor_service.names_of(session, [r.service.vendor_id for r in rows if r.service]),
         "statuses": ADDON_STATUSES,
     }, csrf=csrf)
 

@@ -591,12 +591,3 @@ def get_import(session: Session, import_id: int) -> HerokuImport:
     if record is None:
         raise ImportNotFound(f"No Heroku import with id {import_id}.")
     return record
-
-
-def vendor_names(session: Session, vendor_ids: Sequence[int]) -> dict[int, str]:
-    """Display names of the given vendors, by id (ids with no vendor are left out)."""
-    wanted = sorted({v for v in vendor_ids if v is not None})
-    if not wanted:
-        return {}
-    rows = session.execute(select(Vendor.id, Vendor.name).where(Vendor.id.in_(wanted)))  # type: ignore[union-attr]
-    return {vendor_id: name for vendor_id, name in rows}

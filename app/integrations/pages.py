@@ -10,8 +10,9 @@ import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.datastructures import FormData
@@ -22,10 +23,11 @@ from app.auth.deps import actor_of
 from app.auth.models import User
 from app.auth.permissions import Permission
 from app.core.deps import RowId, SessionDep
-from app.core.errors import DomainError
+from app.core.errors import DomainError, InvalidInput
+from app.core.schemas import clean_text
 from app.integrations import service as integration_service
-from app.integrations.exposure import Access, Criticality, DataCategory, Volume
-from app.integrations.models import IntegrationKind, Substitutability
+from app.integrations.exposure import Access, Criticality, DataCategory, Tier, Volume
+from app.integrations.models import IntegrationKind, IntegrationStatus, Substitutability
 from app.integrations.schemas import IntegrationCreate
 from app.questionnaires import service as questionnaire_service
 from app.vendors import service as vendor_service
@@ -168,6 +170,73 @@ def refused(session: Session) -> None:
 
 # --- the integration page --------------------------------------------------------------------------
 
+# --- the list: every integration, filtered like GET /api/v1/integrations (the dashboard's heatmap links here) --
+
+LIST_PAGE_SIZE = 50
+ListText = Annotated[str | None, Query(max_length=200)]
+LIST_SORTS = [("name", "Name (A–Z)"), ("-inherent_tier", "Most exposed first"), ("status", "Status"),
+              ("-updated_at", "Recently changed"), ("-created_at", "Recently recorded")]
+TIERS = ("critical", "high", "medium", "low")  # most exposed first, as the dashboard's heatmap rows
+
+
+def _choice(value: str | None, allowed: Iterable[str], what: str, problems: list[str]) -> str | None:
+    """A filter value from the list it must come from; anything else is left out and named, not an error page."""
+    chosen = (value or "").strip() or None
+    if chosen is not None and chosen not in set(allowed):
+        problems.append(f"'{chosen}' is not {what}; showing all.")
+        return None
+    return chosen
+
+
+@router.get("/integrations")
+def integration_list(
+    request: Request, session: SessionDep, user: Reader, csrf: FormCsrf,
+    q: ListText = None, status: ListText = None, tier: ListText = None, kind: ListText = None,
+    data_category: ListText = None, sort: ListText = None,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> Response:
+    problems: list[str] = []
+    filters = {
+        "q": (q or "").strip() or None,
+        "status": _choice(status, (s.value for s in IntegrationStatus), "an integration status", problems),
+        "tier": _choice(tier, TIERS, "a tier", problems),
+        "kind": _choice(kind, (k.value for k in IntegrationKind), "a kind of integration", problems),
+        "data_category": _choice(data_category, (c.value for c in DataCategory), "a data category", problems),
+        "sort": _choice(sort, (value for value, _ in LIST_SORTS), "a sort order", problems) or "name",
+    }
+    if filters["q"] is not None:
+        try:
+            clean_text(filters["q"])
+        except ValueError as exc:
+            problems.append(f"The search {exc}; showing every integration.")
+            filters["q"] = None
+
+    def page(after: str | None) -> Any:
+        return integration_service.list_integrations(
+            session, status=IntegrationStatus(filters["status"]) if filters["status"] else None,
+            tier=Tier(filters["tier"]) if filters["tier"] else None,
+            kind=IntegrationKind(filters["kind"]) if filters["kind"] else None,
+            data_category=DataCategory(filters["data_category"]) if filters["data_category"] else None,
+            q=filters["q"], sort=filters["sort"], limit=LIST_PAGE_SIZE, cursor=after)
+
+    try:
+        result = page(cursor or None)
+    except InvalidInput:  # a cursor from other filters, or tampered with: start again from the first page
+        problems.append("That page link no longer fits these filters; showing the first page.")
+        cursor, result = None, page(None)
+    query = urlencode([(k, v) for k, v in filters.items() if v and not (k == "sort" and v == "name")])
+    return render(request, "integrations/list.html", {
+        "user": user, "active_section": "integrations", "integrations": result.items, "total": result.total,
+        "next": result.next, "filters": filters, "query": query, "problems": problems, "paged": bool(cursor),
+        "vendor_names": vendor_service.names_of(session, {i.vendor_id for i in result.items}),
+        "status_options": [(s.value, s.value.replace("_", " ").capitalize()) for s in IntegrationStatus],
+        "tier_options": [(t, t.capitalize()) for t in TIERS],
+        "kind_options": [(k.value, k.value.replace("_", " ")) for k in IntegrationKind],
+        "category_options": [(c.value, c.value.replace("_", " ")) for c in DataCategory],
+        "sort_options": LIST_SORTS,
+    }, csrf=csrf)
+
+
 @router.get("/integrations/{integration_id}")
 def integration_page(
     request: Request, integration_id: RowId, session: SessionDep, user: Reader, csrf: FormCsrf,
@@ -181,7 +250,7 @@ def integration_page(
                                                       data_categories=integration.data_categories)
     assessments = assessment_service.list_for_integration(session, integration_id, today=today)
     return render(request, "integrations/detail.html", {
-        "user": user, "active_section": "vendors", "integration": integration, "vendor": vendor,
+        "user": user, "active_section": "integrations", "integration": integration, "vendor": vendor,
         "gates": gates, "blocked": any(g.status == "failed" for g in gates), "scored": scored,
         "questionnaires": questionnaires, "assessments": assessments, "today": today,
         "category_labels": CATEGORY_LABELS, "category_help": CATEGORY_HELP, "gate_labels": GATE_LABELS,

@@ -1,7 +1,7 @@
 """Vendor use cases: register, read, list, edit under optimistic concurrency, offboard."""
 
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -191,3 +191,12 @@ def assessments_of_vendor(session: Session, vendor_id: int, *, limit: int = 50) 
         .where(Integration.vendor_id == vendor_id).order_by(Assessment.id.desc()).limit(limit)  # type: ignore[union-attr]
     )
     return [(assessment, name) for assessment, name in rows]
+
+
+def names_of(session: Session, vendor_ids: Iterable[int | None]) -> dict[int, str]:
+    """Display names of the given vendors, by id, in one query (ids with no vendor are left out)."""
+    wanted = sorted({v for v in vendor_ids if v is not None})
+    if not wanted:
+        return {}
+    rows = session.execute(select(Vendor.id, Vendor.name).where(Vendor.id.in_(wanted)))  # type: ignore[union-attr]
+    return {vendor_id: name for vendor_id, name in rows}

@@ -3,24 +3,30 @@ other refusal on a page path (not /api/…) an HTML page with the same sentence 
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
 from app.core.config import get_settings
-from app.core.errors import DomainError, describe_validation_error
+from app.core.errors import DomainError, describe_validation_error, is_page_path
 from app.web.csrf import CsrfRefused, form_csrf_token
 from app.web.deps import LOGIN_PATH, SignInRequired, clear_session_cookie
 from app.web.templating import render
 
-# Paths that answer JSON (or files) even though they sit outside /api/.
-_NOT_PAGES = ("/api/", "/calendar.ics", "/healthz", "/readyz", "/openapi.json", "/docs", "/static/")
 _TITLES = {400: "That request could not be used", 403: "Not allowed", 404: "Not found",
            405: "Not allowed here", 409: "That cannot be done now", 412: "Changed meanwhile",
-           413: "Too large", 415: "Unsupported file", 422: "Check what you sent", 429: "Too many attempts"}
+           413: "Too large", 415: "Unsupported file", 422: "Check what you sent", 429: "Too many attempts",
+           503: "Try again shortly"}
+# A form's address opened as a page (the address bar after "Create token" or "Create invite link", Enter).
+_FORM_ONLY = ("This address receives a form; it is not a page to open. Go back to the page the form is on "
+              "and send it from there.")
+_STALE = "The record changed while your edit was being saved; nothing was saved. Reload the page and try again."
+_UNAVAILABLE = "The database cannot be reached right now; nothing was saved. Try again in a few seconds."
 
 
 def is_page_request(request: Request) -> bool:
-    return not request.url.path.startswith(_NOT_PAGES)
+    return is_page_path(request.url.path)
 
 
 def error_page(request: Request, status_code: int, detail: str, headers: dict[str, str] | None = None) -> Response:
@@ -57,11 +63,15 @@ def install_page_errors(app: FastAPI) -> None:
 
     async def http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        if not is_page_request(request) or exc.status_code == 405:
+        if not is_page_request(request):
             return await json_http(request, exc)
         detail = exc.detail if isinstance(exc.detail, str) else "That request could not be used."
         if exc.status_code == 404 and detail == "Not Found":
             detail = "There is no page at this address. Use the navigation above to find what you need."
+        if exc.status_code == 405:
+            allow = (getattr(exc, "headers", None) or {}).get("Allow", "")
+            detail = (_FORM_ONLY if request.method == "GET" and "POST" in allow
+                      else f"This address does not take a {request.method} request.")
         return error_page(request, exc.status_code, detail, getattr(exc, "headers", None))
 
     async def validation(request: Request, exc: Exception) -> Response:
@@ -71,7 +81,23 @@ def install_page_errors(app: FastAPI) -> None:
         detail = "; ".join(describe_validation_error(e) for e in exc.errors()) or "invalid request"
         return error_page(request, 422, f"The address or form could not be used: {detail}.")
 
+    json_stale = app.exception_handlers[StaleDataError]
+    json_unavailable = app.exception_handlers[OperationalError]
+
+    async def stale(request: Request, exc: Exception) -> Response:
+        if not is_page_request(request):
+            return await json_stale(request, exc)
+        return error_page(request, 412, _STALE)
+
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        response = await json_unavailable(request, exc)  # logs it, as for the API
+        if not is_page_request(request):
+            return response
+        return error_page(request, 503, _UNAVAILABLE, {"Retry-After": "5"})
+
     app.add_exception_handler(DomainError, domain)
+    app.add_exception_handler(StaleDataError, stale)
+    app.add_exception_handler(OperationalError, unavailable)
     app.add_exception_handler(StarletteHTTPException, http)
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(CsrfRefused, _csrf_refused)

@@ -7,6 +7,7 @@ meaning alone: each cell's label says the count and the worst residual, and its 
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 from xml.sax.saxutils import escape, quoteattr
 
 TIERS = ("critical", "high", "medium", "low")  # rows, most exposed first
@@ -37,6 +38,11 @@ class Cell:
     status: str
     count: int
     worst: str | None  # the worst residual risk of its integrations; None when it has none
+
+    @property
+    def href(self) -> str:
+        """The integrations list filtered to this cell."""
+        return "/integrations?" + urlencode({"tier": self.tier, "status": self.status})
 
     @property
     def title(self) -> str:
@@ -101,6 +107,8 @@ def render_svg(heatmap: Heatmap, *, title_id: str = "heatmap-title", desc_id: st
             x = _LABEL_W + col * (_CELL_W + _GAP)
             fill, ink = FILLS[cell.worst]
             label = str(cell.count) if cell.count else "–"
+            # A cell with integrations links to them (keyboard-reachable: an SVG <a> is focusable).
+            parts.append(f'<a href={quoteattr(cell.href)}>' if cell.count else "")
             parts.append(
                 f'<g class="heatmap-cell"><title>{escape(cell.title)}</title>'
                 f'<rect x="{x}" y="{y}" width="{_CELL_W}" height="{_CELL_H}" rx="4" fill="{fill}" stroke="#d8dce3"/>'
@@ -110,6 +118,6 @@ def render_svg(heatmap: Heatmap, *, title_id: str = "heatmap-title", desc_id: st
             if cell.worst is not None:
                 parts.append(f'<text x="{x + _CELL_W / 2:g}" y="{y + 45}" text-anchor="middle" font-size="11" '
                              f'fill="{ink}">{escape("worst: " + cell.worst)}</text>')
-            parts.append("</g>")
+            parts.append("</g></a>" if cell.count else "</g>")
     parts.append("</svg>")
     return "".join(parts)

@@ -22,7 +22,10 @@ APP_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = APP_DIR / "templates"
 STATIC_DIR = APP_DIR / "static"
 FLASH_COOKIE = "riskreg_flash"
-MAX_FLASH = 500
+MAX_FLASH = 500  # characters of a notice
+# The longest cookie a notice makes: base64 of MAX_FLASH characters of up to 4 UTF-8 bytes each, a dot and the
+# signature (with room to spare). A vendor name of 200 emoji makes a notice of some 900 bytes.
+_MAX_FLASH_COOKIE = 4 * -(-4 * MAX_FLASH // 3) + 100
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 
@@ -36,7 +39,7 @@ def _read_flash(request: Request) -> str | None:
     """The notice a redirect left, if its signature holds (a cookie set by anyone else is ignored)."""
     raw = request.cookies.get(FLASH_COOKIE, "")
     payload, _, signature = raw.partition(".")
-    if not payload or len(raw) > 2 * MAX_FLASH + 100:
+    if not payload or len(raw) > _MAX_FLASH_COOKIE:
         return None
     if not same(sign(get_settings().secret_key.get_secret_value(), "flash:" + payload), signature):
         return None

@@ -23,7 +23,15 @@ CHROMIUM = os.environ.get("RISKREG_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("RISKREG_ARTIFACTS_DIR", ROOT / "test-artifacts")) / "screenshots"
 DEMO_DOMAIN = "riskreg.local"
 
-pytestmark = pytest.mark.browser
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks every browser test, and keeps them on one xdist worker: one demo server, one Chromium."""
+    for item in items:
+        if HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +50,9 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         server.stop()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running in this thread while it is
+# started, and the rest of the suite (pyHanko, anyio) must not find one after the browser tests are done.
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     if shutil.which(CHROMIUM) is None:
         unavailable("browser", f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)")

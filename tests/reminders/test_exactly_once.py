@@ -8,7 +8,7 @@ import sys
 import textwrap
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -183,7 +183,9 @@ def test_a_process_killed_after_claiming_is_recovered_by_the_next_run(live_engin
     assert smtp_server.messages == [] and webhook_server.bodies == []
     assert count_rows(session_on) == {"claimed": 14}
 
-    clock.advance(minutes=11)
+    # The killed run claimed on the real clock (it ran in its own process): the next run comes 11 minutes
+    # after that, past the 10-minute lease, whatever the time of day the suite runs at.
+    clock.at = datetime.now(UTC) + timedelta(minutes=11)
     recovered = run(live_engine, clock, [smtp_server.channel(), webhook_server.channel()], tmp_path)
     assert recovered.retried == 14 and not recovered.failed
     assert_each_once(smtp_server, webhook_server, estate)

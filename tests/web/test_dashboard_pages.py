@@ -133,6 +133,9 @@ def test_the_heatmap_grid_fills_missing_cells_and_escapes_its_svg():
     svg = heatmap.render_svg(grid, title_id='x"><script>')
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert svg.count("<rect") == len(heatmap.TIERS) * len(heatmap.STATUSES)
+    # Cells with integrations link to the list filtered to them; empty cells link nowhere.
+    assert svg.count("<a href=") == 2
+    assert '<a href="/integrations?tier=critical&amp;status=approved">' in svg
 
 
 @pytest.mark.parametrize(("link", "page"), [

@@ -110,3 +110,25 @@ def test_recording_an_integration_redirects_to_its_page_and_a_refusal_shows_the_
     assert posted.headers["location"] == f"/integrations/{stored.id}"
     assert stored.transfer_countries == ["US", "IE"] and stored.fields_shared == ["email", "subject"]
     assert stored.data_categories == ["customer_personal", "business_contact"] and stored.inherent_tier == "medium"
+
+
+def test_the_integrations_list_filters_like_the_heatmap_links(anonymous, signed_in, db):
+    vendor = make_vendor(db, name="Payroll Co")
+    high = make_integration(db, vendor=vendor, name="Payroll export", data_categories=["financial", "phi"])
+    low = make_integration(db, vendor=vendor, name="Status page", data_categories=["none"])
+    db.commit()
+    signed_in("auditor")
+    everything = anonymous.get("/integrations")
+    assert everything.status_code == 200 and everything.template.name == "integrations/list.html"
+    assert {i.id for i in everything.context["integrations"]} >= {high.id, low.id}
+    assert ">Payroll Co</a>" in everything.text  # the vendor, by name, linked
+
+    cell = anonymous.get("/integrations", params={"tier": high.inherent_tier, "status": high.status})
+    assert cell.status_code == 200
+    shown = {i.id for i in cell.context["integrations"]}
+    assert high.id in shown and low.id not in shown
+    assert f'value="{high.inherent_tier}" selected' in cell.text
+
+    odd = anonymous.get("/integrations", params={"tier": "extreme", "q": "Payroll"})
+    assert odd.status_code == 200 and "&#39;extreme&#39; is not a tier; showing all." in odd.text
+    assert [i.id for i in odd.context["integrations"]] == [high.id]

@@ -80,3 +80,17 @@ def test_an_unknown_page_is_an_html_404_and_an_unknown_api_path_json(db, anonymo
     assert page.status_code == 404 and "There is no page at this address" in page.text
     api = anonymous.get("/api/v1/no-such-thing")
     assert api.status_code == 404 and api.json()["error"] == "NotFound"
+
+
+def test_an_unexpected_error_on_a_page_is_an_html_page_with_the_request_id(app, anonymous):
+    def broken() -> None:
+        raise RuntimeError("secret internals")
+
+    app.add_api_route("/broken-page", broken)
+    app.add_api_route("/api/v1/broken", broken)
+    page = anonymous.get("/broken-page")
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "Something went wrong" in page.text and page.headers["x-request-id"] in page.text
+    assert "secret internals" not in page.text and "Traceback" not in page.text
+    api = anonymous.get("/api/v1/broken")
+    assert api.status_code == 500 and api.json()["error"] == "InternalError"
