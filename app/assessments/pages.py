@@ -21,7 +21,7 @@ from app.auth.deps import Public, actor_of
 from app.auth.models import User
 from app.auth.permissions import Permission, allowed
 from app.core.db import utcnow
-from app.core.deps import RowId, SessionDep
+from app.core.deps import MAX_ID, RowId, SessionDep
 from app.core.errors import DomainError, NotFound
 from app.documents import service as document_service
 from app.integrations import service as integration_service
@@ -72,7 +72,8 @@ def assessments_page(
         signer_only = allowed(user.role, Permission.assessment_sign) and not allowed(
             user.role, Permission.assessment_review)
         state = "decided" if signer_only else "in_review"
-    before = int(cursor) if cursor and cursor.isdigit() and len(cursor) <= 12 else None
+    # An id: ASCII digits (str.isdigit() also holds for "²", which int() refuses) within the ids' 32 bits.
+    before = int(cursor) if cursor and cursor.isascii() and cursor.isdigit() and 0 < int(cursor) <= MAX_ID else None
     listing = assessment_service.list_assessments(session, state=None if state == "all" else state,
                                                   today=date.today(), limit=PAGE_SIZE, before=before)
     return render(request, "assessments/list.html", {

@@ -22,6 +22,7 @@ from app.auth.models import User
 from app.auth.permissions import Permission
 from app.core.deps import MAX_ID, Day, SessionDep
 from app.core.errors import NotFound
+from app.core.schemas import clean_text
 from app.web.csrf import FormCsrf
 from app.web.deps import web_requires
 from app.web.templating import render
@@ -148,6 +149,16 @@ def _day(value: str, name: str, errors: dict[str, str]) -> date | None:
         return None
 
 
+def _clean(filters: Filters, errors: dict[str, str]) -> None:
+    """Refuses a filter no stored value can hold (a NUL, which PostgreSQL would refuse with an error, or
+    another control character): the field says so, and nothing is queried."""
+    for name, value in vars(filters).items():
+        try:
+            clean_text(value)
+        except ValueError as exc:
+            errors[name] = f"The filter {exc}."
+
+
 def _actor_id(session: Any, actor: str, errors: dict[str, str]) -> int | None:
     """The filter's actor as a user id: typed as an id, or found by e-mail address."""
     if not actor:
@@ -180,8 +191,10 @@ def audit_page(
 ) -> Response:
     filters = Filters(*((v or "").strip() for v in (subject_type, subject_id, actor, action, since, until)))
     errors: dict[str, str] = {}
-    actor_id = _actor_id(session, filters.actor, errors)
-    first, last = _day(filters.since, "since", errors), _day(filters.until, "until", errors)
+    _clean(filters, errors)
+    actor_id = _actor_id(session, filters.actor, errors) if "actor" not in errors else None
+    first = _day(filters.since, "since", errors) if "since" not in errors else None
+    last = _day(filters.until, "until", errors) if "until" not in errors else None
     if first and last and last < first:
         errors["until"] = "The end of the range is before its start."
     page = None
