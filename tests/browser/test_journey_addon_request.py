@@ -59,3 +59,13 @@ def test_the_request_form_works_without_javascript(browse, shot):
     engineer.get_by_role("button", name="Check gates").click()
     expect(engineer.locator("#gate-preview")).to_contain_text("Blocked")
     shot(engineer, "checked without javascript")
+
+
+def test_a_signed_out_preview_says_so_instead_of_showing_the_sign_in_page(browse):
+    engineer: Page = browse("engineer")
+    engineer.goto("/addon-requests/new")
+    engineer.context.clear_cookies()  # the session ends (expired, or signed out in another tab)
+    engineer.get_by_label("App", exact=True).select_option(SHIELD_APP)
+    preview = engineer.locator("#gate-preview")
+    expect(preview).to_contain_text("could not be checked")
+    assert preview.locator("input[type=password]").count() == 0

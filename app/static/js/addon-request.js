@@ -25,8 +25,12 @@
       method: "POST",
       body: body,
       credentials: "same-origin",
-      headers: { "Accept": "text/html" }
+      headers: { "Accept": "text/html" },
+      redirect: "manual" // a signed-out session answers with a redirect to /login: never show that page here
     }).then(function (response) {
+      if (response.type === "opaqueredirect") {
+        throw new Error("signed out");
+      }
       if (!response.ok) {
         throw new Error("preview " + response.status);
       }
@@ -41,7 +45,8 @@
       if (ticket === latest) {
         var note = document.createElement("p");
         note.className = "form-error";
-        note.textContent = "The gates could not be checked just now; use “Check gates”.";
+        note.textContent = "The gates could not be checked just now (if you were signed out, sign in again); " +
+          "use “Check gates”.";
         region.replaceChildren(note);
       }
     }).then(function () {
