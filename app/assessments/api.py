@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, status
 from fastapi.responses import Response, StreamingResponse
+from sqlmodel import Session
 
 from app.assessments import jobs
 from app.assessments import service as assessment_service
@@ -105,6 +106,12 @@ def download_record(
     assessment_id: RowId, session: SessionDep, _user: Annotated[User, Requires(Permission.record_read)],
 ) -> Response:
     """The signed PDF record, checked against its SHA-256 before it is sent."""
+    return record_file_response(session, assessment_id)
+
+
+def record_file_response(session: Session, assessment_id: int) -> Response:
+    """The signed record as an attachment (the API's download and the page's), checked against its SHA-256
+    before the first byte and again while it streams."""
     assessment, stored, _store = assessment_service.record_of(session, assessment_id)
     return StreamingResponse(
         document_service.stream_content(stored, session.get_bind()), media_type="application/pdf",

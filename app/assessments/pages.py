@@ -11,10 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from pydantic import ValidationError
 from starlette.datastructures import FormData
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from app.assessments import jobs
 from app.assessments import service as assessment_service
+from app.assessments.api import record_file_response
 from app.assessments.models import AssessmentStatus
 from app.assessments.schemas import ReviewCreate
 from app.auth.deps import Public, actor_of
@@ -23,7 +24,6 @@ from app.auth.permissions import Permission, allowed
 from app.core.db import utcnow
 from app.core.deps import MAX_ID, RowId, SessionDep
 from app.core.errors import DomainError, NotFound
-from app.documents import service as document_service
 from app.integrations import service as integration_service
 from app.integrations.decisions import MAX_EXCEPTION_DAYS
 from app.vendors import service as vendor_service
@@ -359,16 +359,8 @@ def sign_assessment(
 def download_record(
     assessment_id: RowId, session: SessionDep, _user: Annotated[User, web_requires(Permission.record_read)],
 ) -> Response:
-    """The signed PDF record, checked against its SHA-256 before it is sent (as the API's download)."""
-    assessment, stored, _store = assessment_service.record_of(session, assessment_id)
-    return StreamingResponse(
-        document_service.stream_content(stored, session.get_bind()), media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{assessment_service.record_file_name(session, assessment)}"',
-            "Content-Length": str(stored.size), "ETag": f'"sha256:{stored.sha256}"',
-            "Cache-Control": "private, no-cache", "X-Content-Type-Options": "nosniff",
-        },
-    )
+    """The signed PDF record, checked against its SHA-256 before it is sent (the API's download)."""
+    return record_file_response(session, assessment_id)
 
 
 # --- check a record, for anyone ---------------------------------------------------------------------------
