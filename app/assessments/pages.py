@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from app.assessments import jobs
+from app.assessments import jobs, record
 from app.assessments import service as assessment_service
 from app.assessments.api import record_file_response
 from app.assessments.models import AssessmentStatus
@@ -200,6 +200,7 @@ def _detail(
     return render(request, "assessments/detail.html", {
         "user": user, "active_section": "assessments", "a": assessment, "state": view.state,
         "superseded_by_id": view.superseded_by_id, "snapshot": assessment.snapshot,
+        "shown": {r["response_id"]: record.shown_answers(r) for r in assessment.snapshot.get("responses", [])},
         "integration": integration, "vendor": vendor, "decisions": DECISIONS, "decision_labels": DECISION_LABELS,
         "can_review": can_review, "review_refusal": review_refusal, "can_sign": can_sign,
         "sign_refusal": sign_refusal, "points": points, "controls": controls, "gates": gates,

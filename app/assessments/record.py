@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from app.assessments.snapshot import AnswerRow, ResponseSnap, Snapshot
@@ -348,6 +349,19 @@ def _shown_value(row: AnswerRow, question: Mapping[str, Any], raw: Mapping[str, 
     if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
         return _number(value), ""
     return truncate(value), ""
+
+
+def shown_answers(response: Mapping[str, Any]) -> dict[str, str]:
+    """Each answer of a snapshot's response (its JSON) in words, as the record prints it: option labels rather
+    than stored codes, Yes/No, numbers without noise. For pages that show the snapshot."""
+    questions = _question_defs(response.get("definition") or {})
+    raw = {a["question_id"]: a for a in response.get("answers") or () if "question_id" in a}
+    shown = {}
+    for row in response.get("rows") or ():
+        answer = SimpleNamespace(value=row.get("value"), type=row.get("type"))
+        words, _codes = _shown_value(answer, questions.get(row["question_id"], {}), raw.get(row["question_id"]))  # type: ignore[arg-type]
+        shown[row["question_id"]] = words
+    return shown
 
 
 def _points(scored: Mapping[str, Any] | None) -> tuple[str, str, str, Tone]:

@@ -550,3 +550,12 @@ def test_a_render_waits_for_a_free_worker_then_gives_up(monkeypatch: pytest.Monk
                 future.result()
     monkeypatch.setattr(render, "_job", render._render_job)
     assert "Approved with conditions" in text_of(render.render_record_pdf(view, b"{}"))
+
+
+def test_pages_show_a_snapshot_s_answers_in_the_record_s_words() -> None:
+    # The assessment page reads the snapshot as stored (JSON) and words each answer as the record does.
+    from app.assessments.record import shown_answers
+    stored = sample_snapshot().model_dump(mode="json")  # as the assessment row keeps it
+    shown = {qid: words for response in stored["responses"] for qid, words in shown_answers(response).items()}
+    assert shown["access.mfa_staff"] == "All staff, using app-based or push factors"  # the option's label
+    assert shown["gov.security_policy"] == "Yes" and shown["access.offboarding_hours"] == "24"
