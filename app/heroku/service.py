@@ -200,8 +200,8 @@ def evaluate(session: Session, integration: Integration, *, today: date) -> list
 
 
 def evaluate_all(session: Session, integrations: Sequence[Integration], *, today: date) -> dict[int, list[GateView]]:
-    """`evaluate` for many integrations at once: apps, plans, spaces and exceptions in one query each,
-    the documents once per vendor. An exception lifts a gate until it expires or is voided (the request
+    """`evaluate` for many integrations at once: apps, plans, spaces, exceptions and the vendors' documents in
+    one query each. An exception lifts a gate until it expires or is voided (the request
     it was granted for reopened)."""
     from app.core.config import get_settings
 
@@ -224,8 +224,9 @@ def evaluate_all(session: Session, integrations: Sequence[Integration], *, today
     ).order_by(GateException.id)):  # type: ignore[arg-type]
         exceptions.setdefault(exception.integration_id, {})[exception.gate] = exception
     expiring_days = get_settings().document_expiring_days
-    vendors = {vendor_id: document_service.vendor_facts(session, vendor_id, today=today, expiring_days=expiring_days)
-               for vendor_id in sorted({i.vendor_id for i in integrations})}
+    found = document_service.vendor_facts_many(session, sorted({i.vendor_id for i in integrations}), today=today,
+                                               expiring_days=expiring_days)
+    vendors = {vendor_id: documents.facts for vendor_id, documents in found.items()}
     views: dict[int, list[GateView]] = {}
     for integration in integrations:
         app = apps.get(integration.heroku_app) if integration.heroku_app else None
