@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import Response
@@ -29,6 +29,7 @@ from app.integrations.decisions import MAX_EXCEPTION_DAYS
 from app.vendors import service as vendor_service
 from app.web.csrf import CsrfProtected, CsrfToken, FormCsrf
 from app.web.deps import OptionalWebUser, web_requires
+from app.web.forms import PostedForm, form_str
 from app.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -48,9 +49,6 @@ DECISIONS = [
 ]
 DECISION_LABELS = {value: label for value, label, _help in DECISIONS}
 
-
-async def posted_form(request: Request) -> FormData:
-    return await request.form()
 
 
 # --- the list ------------------------------------------------------------------------------------------
@@ -216,10 +214,6 @@ def assessment_page(request: Request, assessment_id: RowId, session: SessionDep,
     return _detail(request, session, user, csrf, assessment_id)
 
 
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
-
 
 _DECISION_SHAPE = {
     "approve_with_conditions needs at least one condition":
@@ -234,12 +228,12 @@ def _read_review(form: FormData, points: list[PointsRow], controls: list[Control
                  gates: list[GateRow]) -> tuple[dict[str, Any], dict[str, str], ReviewCreate | None]:
     """The review form as typed (to show again), its problems by field name, and the review it means.
     Only reviewer inputs that change something are sent, as a reviewer would send them to the API."""
-    values: dict[str, Any] = {name: _text(form, name) for name in ("decision", "reason", "conditions")}
+    values: dict[str, Any] = {name: form_str(form, name) for name in ("decision", "reason", "conditions")}
     errors: dict[str, str] = {}
     reviewer_points, compensating, exceptions = [], [], []
     exception_gates: list[str] = []
     for row in points:
-        raw = values[row.name] = _text(form, row.name).strip()
+        raw = values[row.name] = form_str(form, row.name).strip()
         if row.frozen or not raw:
             continue
         try:
@@ -252,7 +246,7 @@ def _read_review(form: FormData, points: list[PointsRow], controls: list[Control
         if number != row.points:
             reviewer_points.append({"response_id": row.response_id, "question_id": row.question_id, "points": number})
     for row in controls:
-        raw = values[row.name] = _text(form, row.name)
+        raw = values[row.name] = form_str(form, row.name)
         if row.frozen or raw not in ("accept", "refuse"):
             continue
         if (raw == "accept") != row.accepted:
@@ -261,7 +255,7 @@ def _read_review(form: FormData, points: list[PointsRow], controls: list[Control
     for gate in gates:
         gid = gate.gate["id"]
         lift, reason, expires = f"lift:{gid}", f"exception_reason:{gid}", f"exception_expires:{gid}"
-        values[lift], values[reason], values[expires] = _text(form, lift), _text(form, reason), _text(form, expires)
+        values[lift], values[reason], values[expires] = form_str(form, lift), form_str(form, reason), form_str(form, expires)
         if gate.exception is not None or not values[lift]:
             continue
         try:
@@ -309,7 +303,7 @@ def review_assessment(
     session: SessionDep,
     user: Annotated[User, web_requires(Permission.assessment_review)],
     csrf: FormCsrf,
-    form: Annotated[FormData, Depends(posted_form)],
+    form: PostedForm,
 ) -> Response:
     """Security's decision, with the same validation as POST /api/v1/assessments/{id}/review; a refusal
     comes back on the form, with what was typed kept and nothing stored."""

@@ -65,9 +65,6 @@ def token_row(token: ApiToken, *, now: datetime) -> TokenRow:
                     revoked_on=_day(token.revoked_at) or None)
 
 
-def _certificate(settings: Settings) -> schedule.CertificateFact | None:
-    from app.core.signing import configured_passphrase
-    return reminder_service.signing_certificate(settings.signing_p12_path, configured_passphrase(settings))
 
 
 def _base_url(request: Request, settings: Settings) -> str:
@@ -93,7 +90,7 @@ def _page(
         today = date.today()
         items = reminder_service.upcoming(session, today=today, within=DUE_WITHIN_DAYS,
                                           rules=reminder_service.rules_from(settings),
-                                          certificate=_certificate(settings), user=user)
+                                          certificate=reminder_service.configured_certificate(settings), user=user)
         due = [(item, schedule.when(item, today=today)) for item in items]
         feed = reminder_service.active_feed_token(session, user_id=user.id)
     context = {

@@ -23,9 +23,10 @@ from app.documents import service as document_service
 from app.documents.schemas import DocumentUpload
 from app.integrations import service as integration_service
 from app.vendors import service as vendor_service
-from app.vendors.pages import Posted, UploadForm, form_text, friendly, vendor_page
+from app.vendors.pages import UploadForm, form_text, friendly, vendor_page
 from app.web.csrf import CsrfProtected, FormCsrf
 from app.web.deps import web_requires
+from app.web.forms import PostedForm
 from app.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -113,7 +114,7 @@ def _upload_errors(exc: ValidationError, form: UploadForm) -> None:
 
 @router.post(UPLOAD_PATH, dependencies=[CsrfProtected])
 def upload_document(
-    request: Request, vendor_id: RowId, session: SessionDep, user: Uploader, csrf: FormCsrf, posted: Posted,
+    request: Request, vendor_id: RowId, session: SessionDep, user: Uploader, csrf: FormCsrf, posted: PostedForm,
 ) -> Response:
     settings = get_settings()
     form, fields, file = _read_upload(posted)

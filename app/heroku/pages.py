@@ -35,7 +35,6 @@ from app.integrations.pages import (
     GATE_LABELS,
     SUBSTITUTABILITY_OPTIONS,
     VOLUME_OPTIONS,
-    PostedForm,
     domain_message,
     field_errors,
     list_of,
@@ -46,6 +45,7 @@ from app.integrations.pages import (
 from app.vendors import service as vendor_service
 from app.web.csrf import CsrfProtected, CsrfToken, FormCsrf
 from app.web.deps import web_requires
+from app.web.forms import PostedForm
 from app.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.datastructures import FormData
@@ -33,6 +33,7 @@ from app.questionnaires import service as questionnaire_service
 from app.vendors import service as vendor_service
 from app.web.csrf import CsrfProtected, CsrfToken, FormCsrf
 from app.web.deps import web_requires
+from app.web.forms import PostedForm
 from app.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -99,12 +100,7 @@ _FIELD_PREFIX = re.compile(r"^([a-z_]+): (.+)$", re.DOTALL)
 
 # --- form helpers (also used by app/heroku/pages.py) ---------------------------------------------
 
-async def posted_form(request: Request) -> FormData:
-    """The form body FastAPI already parsed (cached on the request), with every field in it."""
-    return await request.form()
 
-
-PostedForm = Annotated[FormData, Depends(posted_form)]
 
 
 def text_of(form: FormData, name: str) -> str:

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Response, status
 from app.auth.deps import Public, Requires, actor_of
 from app.auth.models import User
 from app.auth.permissions import Permission
-from app.core.config import Settings
 from app.core.db import utcnow
 from app.core.deps import SessionDep, SettingsDep, errors
 from app.reminders import schedule
@@ -26,9 +25,6 @@ FEED_PAST_DAYS = 90
 FEED_AHEAD_DAYS = 730
 
 
-def _certificate(settings: Settings) -> schedule.CertificateFact | None:
-    from app.core.signing import configured_passphrase
-    return reminder_service.signing_certificate(settings.signing_p12_path, configured_passphrase(settings))
 
 
 def _public(item: schedule.DueItem, *, today: date, public_url: str | None) -> ReminderItemPublic:
@@ -49,7 +45,7 @@ def upcoming(
     for a decision and the signing certificate's expiry, soonest first."""
     today = date.today()
     items = reminder_service.upcoming(session, today=today, within=within, rules=reminder_service.rules_from(settings),
-                                      certificate=_certificate(settings), user=user if mine else None)
+                                      certificate=reminder_service.configured_certificate(settings), user=user if mine else None)
     return UpcomingList(today=today, until=date.fromordinal(today.toordinal() + within),
                         items=[_public(i, today=today, public_url=settings.public_url) for i in items])
 
@@ -83,7 +79,7 @@ def calendar_feed(
     user = reminder_service.user_for_feed_token(session, token)
     today = date.today()
     items = reminder_service.upcoming(session, today=today, within=FEED_AHEAD_DAYS,
-                                      rules=reminder_service.rules_from(settings), certificate=_certificate(settings),
+                                      rules=reminder_service.rules_from(settings), certificate=reminder_service.configured_certificate(settings),
                                       user=user)
     since = date.fromordinal(today.toordinal() - FEED_PAST_DAYS)
     body = calendar([i for i in items if i.due_on >= since], name="riskreg reminders",

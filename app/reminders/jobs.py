@@ -232,8 +232,7 @@ def run(
     """Announce what is due on `today` on every configured channel, each delivery once."""
     settings = settings or get_settings()
     senders = list(channels) if channels is not None else channels_from(settings)
-    from app.core.signing import configured_passphrase
-    certificate = reminder_service.signing_certificate(settings.signing_p12_path, configured_passphrase(settings))
+    certificate = reminder_service.configured_certificate(settings)
     lease = timedelta(minutes=settings.reminder_lease_minutes)
     started = now()
     with _bulk():

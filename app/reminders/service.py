@@ -163,6 +163,13 @@ def drift_facts(session: Session, *, today: date) -> list[schedule.DriftFact]:
     return facts
 
 
+def configured_certificate(settings: Settings) -> schedule.CertificateFact | None:
+    """`signing_certificate` of the configured key (in development, with the passphrase file beside it)."""
+    from app.core.signing import configured_passphrase
+
+    return signing_certificate(settings.signing_p12_path, configured_passphrase(settings))
+
+
 def signing_certificate(p12_path: Path | None, passphrase: Any) -> schedule.CertificateFact | None:
     """The signing certificate's expiry, or None when signing is not configured (nothing to remind of). A key
     that cannot be opened is logged, not raised: reminders of everything else still go out."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import Response
@@ -34,6 +34,7 @@ from app.responses.schemas import AnswerIn, InviteCreate, ResponseCreate
 from app.vendors import service as vendor_service
 from app.web.csrf import CsrfProtected, CsrfRefused, CsrfToken, FormCsrf, verify_csrf
 from app.web.deps import web_requires
+from app.web.forms import PostedForm, form_str
 from app.web.templating import redirect, render
 
 # A questionnaire of a few hundred questions posts four to six fields each (Starlette's default cap is 1,000);
@@ -107,20 +108,16 @@ def _stored_field(question: Question, row: ResponseAnswer | None) -> FieldView:
 def _posted_field(question: Question, form: FormData, *, staff: bool) -> FieldView:
     qid = question.id
     view = FieldView(question=question, options=_options(question), na=bool(form.get(f"na:{qid}")),
-                     na_reason=_text(form, f"na_reason:{qid}"), comment=_text(form, f"comment:{qid}"))
+                     na_reason=form_str(form, f"na_reason:{qid}"), comment=form_str(form, f"comment:{qid}"))
     if question.type == "multi":
         view.chosen = {v for v in form.getlist(f"value:{qid}") if isinstance(v, str)}
     else:
-        view.value = _text(form, f"value:{qid}")
+        view.value = form_str(form, f"value:{qid}")
     if staff:
-        view.evidence = _text(form, f"evidence:{qid}") or "self_attested"
-        view.control = _text(form, f"control:{qid}")
+        view.evidence = form_str(form, f"evidence:{qid}") or "self_attested"
+        view.control = form_str(form, f"control:{qid}")
     return view
 
-
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
 
 
 def _answer_of(view: FieldView, *, staff: bool) -> AnswerIn:
@@ -242,10 +239,6 @@ def build_sections(
 # --- the vendor's page ---------------------------------------------------------------------------------
 
 
-async def posted_form(request: Request) -> FormData:
-    """The form body FastAPI already parsed (cached on the request), with every field name in it."""
-    return await request.form()
-
 
 def _page(
     request: Request,
@@ -297,7 +290,7 @@ def respond(
     session: SessionDep,
     settings: SettingsDep,
     csrf: FormCsrf,
-    posted: Annotated[FormData, Depends(posted_form)],
+    posted: PostedForm,
     csrf_token: Annotated[str, Form()] = "",
     action: Annotated[str, Form()] = "save",
 ) -> Response:
@@ -443,7 +436,7 @@ def save_response(
     settings: SettingsDep,
     user: Writer,
     csrf: FormCsrf,
-    posted: Annotated[FormData, Depends(posted_form)],
+    posted: PostedForm,
     action: Annotated[str, Form()] = "save",
 ) -> Response:
     """Save a draft (only the answers that changed) or submit: all or nothing; on any problem the form comes

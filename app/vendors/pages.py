@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import Response
@@ -29,6 +29,7 @@ from app.vendors.models import VendorStatus
 from app.vendors.schemas import VendorCreate
 from app.web.csrf import CsrfProtected, CsrfToken, FormCsrf
 from app.web.deps import web_requires
+from app.web.forms import PostedForm, form_str
 from app.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -46,17 +47,11 @@ MIN_ROWS, MAX_SUBPROCESSOR_ROWS, MAX_CONTACT_ROWS = 2, 200, 50
 ROW_FIELDS = {"subprocessors": ("name", "purpose", "country"), "contacts": ("name", "email", "role")}
 
 
-async def posted_form(request: Request) -> FormData:
-    """The form body FastAPI already parsed for the CSRF field (cached on the request)."""
-    return await request.form()
 
-
-Posted = Annotated[FormData, Depends(posted_form)]
 
 
 def form_text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    return form_str(form, name).strip()
 
 
 def friendly(error: Any) -> str:
@@ -235,7 +230,7 @@ def new_vendor_form(request: Request, user: Writer, csrf: FormCsrf) -> Response:
 
 
 @router.post("/vendors/new", dependencies=[CsrfProtected])
-def create_vendor(request: Request, session: SessionDep, user: Writer, csrf: FormCsrf, posted: Posted) -> Response:
+def create_vendor(request: Request, session: SessionDep, user: Writer, csrf: FormCsrf, posted: PostedForm) -> Response:
     form = _read_vendor_form(posted)
     action = form_text(posted, "action")
     if action in ("add_subprocessor", "add_contact"):  # without JavaScript, a button adds a blank row

@@ -14,7 +14,6 @@ from starlette.responses import Response
 from app.assessments.models import AssessmentStatus
 from app.auth.models import User
 from app.auth.permissions import Permission, allowed
-from app.core.config import Settings
 from app.core.deps import SessionDep, SettingsDep
 from app.heroku import service as heroku_service
 from app.integrations.models import Integration
@@ -175,10 +174,6 @@ def _panel(key: str, session: Session, user: User, undecided: list[Undecided],
     return None
 
 
-def _certificate(settings: Settings) -> Any:
-    from app.core.signing import configured_passphrase
-
-    return reminder_service.signing_certificate(settings.signing_p12_path, configured_passphrase(settings))
 
 
 @router.get("/")
@@ -219,7 +214,7 @@ def dashboard(request: Request, user: WebUser, csrf: FormCsrf, session: SessionD
         due = overview.renewals_due(
             session, today=today, bounds=renewals.BOUNDS, per_period=RENEWALS_PER_PERIOD,
             rules=reminder_service.rules_from(settings),
-            certificate=_certificate(settings) if user.role == "admin" else None)
+            certificate=reminder_service.configured_certificate(settings) if user.role == "admin" else None)
         context["renewals"] = renewals.timeline(due.items, today=today, counts=due.counts)
         context["renewal_days"] = renewals.BOUNDS[-1]
     if can(Permission.heroku_read):
